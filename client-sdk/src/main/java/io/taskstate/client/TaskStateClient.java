@@ -1,0 +1,309 @@
+package io.taskstate.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.client.internal.CommandChannel;
+import io.taskstate.client.internal.HttpApi;
+import io.taskstate.protocol.Command;
+import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Reply;
+import io.taskstate.protocol.Task;
+import io.taskstate.protocol.Topic;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Spliterators;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * The Java client of taskstate. Writes are commands produced to Kafka; each write's future
+ * completes when the app's reply arrives, so once it returns, a query sees the change
+ * (read-your-writes). Queries go to the HTTP API. Every call has an asynchronous form returning a
+ * {@link CompletableFuture} and a blocking form that throws a {@link TaskStateException}.
+ *
+ * <pre>{@code
+ * try (TaskStateClient client = TaskStateClient.builder()
+ *         .bootstrapServers("127.0.0.1:9092").baseUrl("http://127.0.0.1:8080").build()) {
+ *     Task task = client.createTask(NewTask.titled("Process dataset A").priority(Priority.HIGH));
+ *     client.updateTask(task.id(), TaskUpdate.of().status(TaskStatus.IN_PROGRESS).expect("status", "pending"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; share one client per process.
+ */
+public final class TaskStateClient implements AutoCloseable {
+    private final CommandChannel commands;
+    private final HttpApi http;
+    private final Duration timeout;
+
+    private TaskStateClient(Builder b) {
+        this.timeout = b.timeout;
+        Map<String, Object> kafka = new HashMap<>(b.kafka);
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+        this.commands = new CommandChannel(b.clientId, b.topicPrefix, kafka, b.producer);
+        this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String clientId() {
+        return commands.clientId();
+    }
+
+    // ---- writes
+
+    public CompletableFuture<Task> createTaskAsync(NewTask task) {
+        return createTaskAsync(task, UUID.randomUUID().toString());
+    }
+
+    /** Creates a task under a caller-chosen command id: retrying with the same id creates it at most once. */
+    public CompletableFuture<Task> createTaskAsync(NewTask task, String commandId) {
+        Objects.requireNonNull(task, "task");
+        return write(CommandType.CREATE_TASK, null, task.parentTaskId(), task.toPayload(), null, commandId)
+                .thenApply(r -> Json.convert(r, Task.class));
+    }
+
+    public Task createTask(NewTask task) {
+        return await(createTaskAsync(task));
+    }
+
+    public CompletableFuture<Task> updateTaskAsync(long id, TaskUpdate update) {
+        return updateTaskAsync(id, update, UUID.randomUUID().toString());
+    }
+
+    public CompletableFuture<Task> updateTaskAsync(long id, TaskUpdate update, String commandId) {
+        return write(CommandType.UPDATE_TASK, id, id, update.fields(), update.expectation(), commandId)
+                .thenApply(r -> Json.convert(r, Task.class));
+    }
+
+    public Task updateTask(long id, TaskUpdate update) {
+        return await(updateTaskAsync(id, update));
+    }
+
+    public CompletableFuture<DeletedTasks> deleteTaskAsync(long id) {
+        return deleteTaskAsync(id, UUID.randomUUID().toString());
+    }
+
+    public CompletableFuture<DeletedTasks> deleteTaskAsync(long id, String commandId) {
+        return write(CommandType.DELETE_TASK, id, id, Json.object(), null, commandId)
+                .thenApply(r -> Json.convert(r, DeletedTasks.class));
+    }
+
+    /** Deletes the task and every descendant. */
+    public DeletedTasks deleteTask(long id) {
+        return await(deleteTaskAsync(id));
+    }
+
+    /**
+     * Sends any command and returns the reply's result; the HTTP API and tools use this to pass
+     * payloads through unchanged, so the processor alone decides what is valid.
+     *
+     * @param routingTaskId the task whose partition the command goes to (the parent, for a subtask's create)
+     */
+    public CompletableFuture<JsonNode> write(CommandType type, Long taskId, Long routingTaskId, ObjectNode payload,
+                                             ObjectNode expect, String commandId) {
+        Command command = new Command(commandId, commands.clientId(), type.wire(), taskId, payload, expect);
+        int partition = commands.partitionFor(routingTaskId, commandId);
+        return commands.send(command, partition, timeout).handle((reply, error) -> {
+            if (error != null) {
+                throw failure(error, commandId);
+            }
+            return result(reply);
+        });
+    }
+
+    // ---- queries
+
+    public CompletableFuture<Task> getTaskAsync(long id) {
+        return query("api/v1/tasks/" + id, body -> Json.convert(body, Task.class));
+    }
+
+    /** The task with its {@code subtask_ids}. */
+    public Task getTask(long id) {
+        return await(getTaskAsync(id));
+    }
+
+    /** One page of matching tasks, newest first, starting at {@code cursor} ({@code null} for the first page). */
+    public CompletableFuture<TaskPage> queryPageAsync(TaskQuery query, String cursor) {
+        return query("api/v1/tasks?" + query.toQueryString(cursor), body -> {
+            List<Task> tasks = new ArrayList<>();
+            body.path("tasks").forEach(t -> tasks.add(Json.convert(t, Task.class)));
+            JsonNode next = body.get("next_cursor");
+            return new TaskPage(tasks, next == null || next.isNull() ? null : next.asText());
+        });
+    }
+
+    public TaskPage queryPage(TaskQuery query, String cursor) {
+        return await(queryPageAsync(query, cursor));
+    }
+
+    /** Every matching task, newest first, fetched a page at a time as the stream is consumed. */
+    public Stream<Task> queryTasks(TaskQuery query) {
+        Iterator<Task> pages = new Iterator<>() {
+            private TaskPage page = queryPage(query, null);
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                while (next >= page.tasks().size() && page.nextCursor() != null) {
+                    page = queryPage(query, page.nextCursor());
+                    next = 0;
+                }
+                return next < page.tasks().size();
+            }
+
+            @Override
+            public Task next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.tasks().get(next++);
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, 0), false);
+    }
+
+    @Override
+    public void close() {
+        commands.close();
+    }
+
+    private <T> CompletableFuture<T> query(String path, Function<JsonNode, T> convert) {
+        return http.get(path).handle((body, error) -> {
+            if (error != null) {
+                throw failure(error, null);
+            }
+            return convert.apply(body);
+        });
+    }
+
+    private static JsonNode result(Reply reply) {
+        return switch (reply.outcome()) {
+            case OK -> reply.result();
+            case NOT_FOUND -> throw new TaskStateException.NotFound(reply.message(), reply.commandId());
+            case INVALID -> throw new TaskStateException.Invalid(reply.message(), reply.commandId());
+            case CONFLICT -> throw new TaskStateException.Conflict(reply.message(), reply.commandId());
+        };
+    }
+
+    private TaskStateException failure(Throwable error, String commandId) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TaskStateException e) {
+            return e;
+        }
+        if (cause instanceof TimeoutException) {
+            return new TaskStateException.Timeout("No reply to command " + commandId + " within " + timeout
+                    + "; it may still be applied: retry with the same command id", commandId, cause);
+        }
+        if (cause instanceof HttpApi.Problem p) {
+            return switch (p.status()) {
+                case 404 -> new TaskStateException.NotFound(p.getMessage(), commandId);
+                case 400, 413, 415 -> new TaskStateException.Invalid(p.getMessage(), commandId);
+                case 409 -> new TaskStateException.Conflict(p.getMessage(), commandId);
+                case 503 -> new TaskStateException.Unavailable(p.getMessage(), p);
+                case 504 -> new TaskStateException.Timeout(p.getMessage(), commandId, p);
+                default -> new TaskStateException("HTTP " + p.status() + ": " + p.getMessage(), commandId, p);
+            };
+        }
+        return new TaskStateException(commandId == null ? "Query failed: " + cause.getMessage()
+                : "Command " + commandId + " failed: " + cause.getMessage(), commandId, cause);
+    }
+
+    /** Waits for {@code future}, unwrapping its failure; an interrupted wait restores the interrupt flag. */
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TaskStateException("Interrupted while waiting", null, e);
+        } catch (ExecutionException | CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TaskStateException t) {
+                throw t;
+            }
+            throw new TaskStateException(cause.getMessage(), null, cause);
+        }
+    }
+
+    /** Settings of a {@link TaskStateClient}. */
+    public static final class Builder {
+        private String bootstrapServers = "127.0.0.1:9092";
+        private String baseUrl = "http://127.0.0.1:8080";
+        private String clientId = "sdk-" + UUID.randomUUID();
+        private String topicPrefix = Topic.DEFAULT_PREFIX;
+        private Duration timeout = Duration.ofSeconds(10);
+        private final Map<String, Object> kafka = new HashMap<>();
+        private Producer<String, byte[]> producer;
+
+        private Builder() {
+        }
+
+        public Builder bootstrapServers(String servers) {
+            this.bootstrapServers = Objects.requireNonNull(servers);
+            return this;
+        }
+
+        /** Where the HTTP API answers queries, e.g. {@code http://127.0.0.1:8080}. */
+        public Builder baseUrl(String url) {
+            this.baseUrl = Objects.requireNonNull(url);
+            return this;
+        }
+
+        /** Names this client's replies; unique per running client. */
+        public Builder clientId(String id) {
+            this.clientId = Objects.requireNonNull(id);
+            return this;
+        }
+
+        public Builder topicPrefix(String prefix) {
+            this.topicPrefix = Objects.requireNonNull(prefix);
+            return this;
+        }
+
+        /** How long a call waits for its reply or answer. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Any Kafka client setting (security, SASL, TLS), applied to the producer and the reply consumer. */
+        public Builder kafkaProperty(String name, Object value) {
+            kafka.put(name, value);
+            return this;
+        }
+
+        public Builder kafkaProperties(Map<String, ?> properties) {
+            kafka.putAll(properties);
+            return this;
+        }
+
+        /** Uses this producer for commands instead of building one (for tests with {@code MockProducer}). */
+        public Builder producer(Producer<String, byte[]> producer) {
+            this.producer = producer;
+            return this;
+        }
+
+        public TaskStateClient build() {
+            return new TaskStateClient(this);
+        }
+    }
+}

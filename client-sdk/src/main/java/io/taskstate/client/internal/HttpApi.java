@@ -1,0 +1,62 @@
+package io.taskstate.client.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.taskstate.protocol.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads from the HTTP API. A non-2xx answer completes the future with {@link HttpApi.Problem},
+ * carrying the RFC 9457 problem details the server sent.
+ */
+public final class HttpApi {
+    private final HttpClient http;
+    private final URI base;
+    private final Duration timeout;
+
+    public HttpApi(URI base, Duration timeout) {
+        this.base = base;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** GETs {@code pathAndQuery} (relative to the base URL) and parses the JSON body. */
+    public CompletableFuture<JsonNode> get(String pathAndQuery) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(pathAndQuery))
+                .timeout(timeout)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+            JsonNode body;
+            try {
+                body = response.body().length == 0 ? Json.object() : Json.tree(response.body());
+            } catch (IOException e) {
+                throw new Problem(response.statusCode(), "Unreadable answer from " + request.uri() + ": " + e.getMessage());
+            }
+            if (response.statusCode() / 100 != 2) {
+                throw new Problem(response.statusCode(), body.path("detail").asText(body.toString()));
+            }
+            return body;
+        });
+    }
+
+    /** A non-2xx answer. */
+    public static final class Problem extends RuntimeException {
+        private final int status;
+
+        public Problem(int status, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.taskstate.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Where a task is in its life. The wire form is the lower-case name ({@code in_progress}). */
+public enum TaskStatus {
+    PENDING, IN_PROGRESS, COMPLETED, BLOCKED;
+
+    /** Every wire value, comma separated, for error messages. */
+    public static final String VALID = Arrays.stream(values()).map(TaskStatus::wire).collect(Collectors.joining(", "));
+
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<TaskStatus> parse(String wire) {
+        return Arrays.stream(values()).filter(s -> s.wire().equals(wire)).findFirst();
+    }
+
+    @JsonCreator
+    static TaskStatus fromWire(String wire) {
+        return parse(wire).orElseThrow(() -> new IllegalArgumentException(
+                "Invalid status. Must be one of: " + VALID));
+    }
+}

@@ -1,0 +1,156 @@
+package io.taskstate.app;
+
+import io.taskstate.protocol.Topic;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Everything the app can be told, parsed in one place. Each setting has the name of its
+ * environment variable; a properties file and {@code --set NAME=value} flags use the same names,
+ * and later sources win (defaults, file, environment, flags).
+ *
+ * <p>Kafka client settings pass through: {@code KAFKA_} plus the setting name upper-cased with dots
+ * as underscores ({@code KAFKA_SECURITY_PROTOCOL=SASL_SSL} becomes {@code security.protocol}).
+ *
+ * @param bootstrapServers empty: start the embedded single-node broker
+ * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
+ * @param kafka            client settings passed to every producer, consumer and admin client
+ */
+public record TaskStateConfig(
+        Optional<String> bootstrapServers,
+        String httpHost,
+        int httpPort,
+        Path dataDir,
+        int partitions,
+        short replicationFactor,
+        Duration instanceTimeout,
+        Duration commandTimeout,
+        Duration dedupRetention,
+        String topicPrefix,
+        String applicationId,
+        int embeddedKafkaPort,
+        int embeddedControllerPort,
+        Map<String, String> kafka) {
+
+    public static final String BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
+    public static final String HTTP_HOST = "TASKSTATE_HTTP_HOST";
+    public static final String HTTP_PORT = "TASKSTATE_HTTP_PORT";
+    public static final String DATA_DIR = "TASKSTATE_DATA_DIR";
+    public static final String PARTITIONS = "TASKSTATE_PARTITIONS";
+    public static final String REPLICATION_FACTOR = "TASKSTATE_REPLICATION_FACTOR";
+    public static final String INSTANCE_TIMEOUT = "TASKSTATE_INSTANCE_TIMEOUT";
+    public static final String COMMAND_TIMEOUT = "TASKSTATE_COMMAND_TIMEOUT";
+    public static final String DEDUP_RETENTION = "TASKSTATE_DEDUP_RETENTION";
+    public static final String TOPIC_PREFIX = "TASKSTATE_TOPIC_PREFIX";
+    public static final String APPLICATION_ID = "TASKSTATE_APPLICATION_ID";
+    public static final String EMBEDDED_KAFKA_PORT = "TASKSTATE_EMBEDDED_KAFKA_PORT";
+    public static final String EMBEDDED_CONTROLLER_PORT = "TASKSTATE_EMBEDDED_CONTROLLER_PORT";
+
+    /** The defaults, by setting name; the README's configuration table lists the same. */
+    public static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry(HTTP_HOST, "127.0.0.1"),
+            Map.entry(HTTP_PORT, "8080"),
+            Map.entry(DATA_DIR, "./data"),
+            Map.entry(PARTITIONS, "6"),
+            Map.entry(REPLICATION_FACTOR, "-1"),
+            Map.entry(INSTANCE_TIMEOUT, "PT5M"),
+            Map.entry(COMMAND_TIMEOUT, "PT10S"),
+            Map.entry(DEDUP_RETENTION, "P7D"),
+            Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
+            Map.entry(APPLICATION_ID, "taskstate"),
+            Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
+            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"));
+
+    public TaskStateConfig {
+        if (partitions < 1 || partitions > 10_000) {
+            throw new IllegalArgumentException(PARTITIONS + " must be between 1 and 10000, got " + partitions);
+        }
+        if (httpPort < 0 || httpPort > 65_535) {
+            throw new IllegalArgumentException(HTTP_PORT + " must be a port number (0 picks a free one), got " + httpPort);
+        }
+        if (replicationFactor == 0 || replicationFactor < -1) {
+            throw new IllegalArgumentException(REPLICATION_FACTOR + " must be -1 (broker default) or at least 1, got " + replicationFactor);
+        }
+        requirePositive(INSTANCE_TIMEOUT, instanceTimeout);
+        requirePositive(COMMAND_TIMEOUT, commandTimeout);
+        requirePositive(DEDUP_RETENTION, dedupRetention);
+        kafka = Map.copyOf(kafka);
+    }
+
+    /** Parses merged settings (see the class comment); anything missing takes its default. */
+    public static TaskStateConfig from(Map<String, String> settings) {
+        Map<String, String> s = new TreeMap<>(DEFAULTS);
+        settings.forEach((k, v) -> {
+            if (v != null && !v.isBlank()) {
+                s.put(k, v.trim());
+            }
+        });
+        Map<String, String> kafka = new TreeMap<>();
+        s.forEach((k, v) -> {
+            if (k.startsWith("KAFKA_") && !k.equals(BOOTSTRAP)) {
+                kafka.put(k.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        return new TaskStateConfig(
+                Optional.ofNullable(s.get(BOOTSTRAP)),
+                s.get(HTTP_HOST),
+                parse(s, HTTP_PORT, Integer::parseInt, "an integer"),
+                Path.of(s.get(DATA_DIR)),
+                parse(s, PARTITIONS, Integer::parseInt, "an integer"),
+                parse(s, REPLICATION_FACTOR, Short::parseShort, "an integer"),
+                parse(s, INSTANCE_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT5M"),
+                parse(s, COMMAND_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT10S"),
+                parse(s, DEDUP_RETENTION, Duration::parse, "an ISO-8601 duration such as P7D"),
+                s.get(TOPIC_PREFIX),
+                s.get(APPLICATION_ID),
+                parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
+                parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
+                kafka);
+    }
+
+    public String topic(Topic topic) {
+        return topic.name(topicPrefix);
+    }
+
+    public boolean embedded() {
+        return bootstrapServers.isEmpty();
+    }
+
+    public TaskStateConfig withBootstrapServers(String servers) {
+        return new TaskStateConfig(Optional.of(servers), httpHost, httpPort, dataDir, partitions, replicationFactor,
+                instanceTimeout, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
+                embeddedControllerPort, kafka);
+    }
+
+    /** Client settings are masked: they may hold credentials (sasl.jaas.config, ssl passwords). */
+    @Override
+    public String toString() {
+        return "TaskStateConfig[bootstrapServers=" + bootstrapServers.orElse("(embedded)")
+                + ", http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", partitions=" + partitions
+                + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
+                + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
+                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
+                + ", kafka=" + kafka.keySet() + " (values masked)]";
+    }
+
+    private static <T> T parse(Map<String, String> s, String name, Function<String, T> parser, String expected) {
+        String value = s.get(name);
+        try {
+            return parser.apply(value);
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be " + expected + ", got '" + value + "'", e);
+        }
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.taskstate.app;
+
+import io.taskstate.app.broker.EmbeddedKafka;
+import io.taskstate.app.http.ApiServer;
+import io.taskstate.app.query.TaskQueries;
+import io.taskstate.app.tasks.TopologyBuilder;
+import io.taskstate.client.TaskStateClient;
+import io.taskstate.protocol.Topic;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running taskstate: the embedded broker when no cluster is configured, the topics, the
+ * Kafka Streams app and the HTTP API. {@link #close()} stops them in reverse order: HTTP first
+ * (in-flight requests finish), then Streams (leaving its group), the embedded broker last.
+ */
+public final class TaskStateServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskStateServer.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final TaskStateConfig config;
+    private EmbeddedKafka broker;
+    private TaskStateClient writer;
+    private ApiServer api;
+    private KafkaStreams streams;
+    private int httpPort;
+
+    private TaskStateServer(TaskStateConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything; on failure stops whatever had started and rethrows. */
+    public static TaskStateServer start(TaskStateConfig config) {
+        TaskStateServer server = new TaskStateServer(config);
+        try {
+            server.startAll();
+            return server;
+        } catch (RuntimeException | Error e) {
+            server.close();
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+            throw new IllegalStateException("Interrupted while starting", e);
+        }
+    }
+
+    private void startAll() throws InterruptedException {
+        TaskStateConfig c = config;
+        if (c.embedded()) {
+            broker = EmbeddedKafka.start(c.dataDir(), c.embeddedKafkaPort(), c.embeddedControllerPort());
+            c = c.withBootstrapServers(broker.bootstrapServers());
+        }
+        String bootstrap = c.bootstrapServers().orElseThrow();
+        try (Admin admin = Admin.create(clientProperties(c))) {
+            Topics.ensure(admin, c);
+        }
+        writer = TaskStateClient.builder()
+                .bootstrapServers(bootstrap)
+                .clientId(c.applicationId() + "-http-" + UUID.randomUUID())
+                .topicPrefix(c.topicPrefix())
+                .timeout(c.commandTimeout())
+                .kafkaProperties(c.kafka())
+                .build();
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout());
+        httpPort = api.start();
+
+        HostInfo self = new HostInfo(c.httpHost(), httpPort);
+        streams = new KafkaStreams(TopologyBuilder.build(c), streamsProperties(c, self));
+        streams.setStateListener((now, before) -> log.info("Kafka Streams {} -> {}", before, now));
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS)), streams::state);
+        streams.start();
+        log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
+    }
+
+    /** The HTTP port actually bound (differs from the configured one when that was 0). */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public String baseUrl() {
+        return "http://" + config.httpHost() + ":" + httpPort;
+    }
+
+    /** The Kafka cluster in use: the configured one, or the embedded broker's address. */
+    public String bootstrapServers() {
+        return broker != null ? broker.bootstrapServers() : config.bootstrapServers().orElseThrow();
+    }
+
+    public KafkaStreams.State streamsState() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    @Override
+    public void close() {
+        if (api != null) {
+            closeQuietly("HTTP API", api::close);
+        }
+        if (streams != null) {
+            closeQuietly("Kafka Streams", () -> streams.close(CloseOptions.groupMembershipOperation(
+                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT)));
+        }
+        if (writer != null) {
+            closeQuietly("command writer", writer::close);
+        }
+        if (broker != null) {
+            closeQuietly("embedded broker", broker::close);
+        }
+    }
+
+    private static void closeQuietly(String what, Runnable close) {
+        try {
+            close.run();
+        } catch (RuntimeException e) {
+            log.warn("Closing the {} failed", what, e);
+        }
+    }
+
+    private static Map<String, Object> clientProperties(TaskStateConfig c) {
+        Map<String, Object> p = new HashMap<>(c.kafka());
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers().orElseThrow());
+        return p;
+    }
+
+    static Properties streamsProperties(TaskStateConfig c, HostInfo self) {
+        Properties p = new Properties();
+        p.putAll(clientProperties(c));
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, c.dataDir().resolve("streams").toAbsolutePath().toString());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        return p;
+    }
+}

@@ -1,0 +1,338 @@
+package io.taskstate.app.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.taskstate.app.query.Cursor;
+import io.taskstate.app.query.NotQueryableException;
+import io.taskstate.app.query.TaskFilter;
+import io.taskstate.app.query.TaskQueries;
+import io.taskstate.client.TaskStateClient;
+import io.taskstate.client.internal.HttpApi;
+import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Priority;
+import io.taskstate.protocol.Task;
+import io.taskstate.protocol.TaskStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * The HTTP API under {@code /api/v1}. Writes go through the same command path as the SDK; reads
+ * go to the interactive-query layer, forwarded to the owning instance for a key, fanned out to
+ * every instance for a filtered query. Routes are all declared in {@link #routes}.
+ */
+public final class ApiServer implements AutoCloseable {
+    /** Largest request body accepted, checked before parsing. */
+    public static final long MAX_BODY_BYTES = 1024 * 1024;
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+    private static final Set<String> QUERY_PARAMS = Set.of("status", "priority", "assignee", "parent_task_id", "root",
+            "title_contains", "description_contains", "limit", "cursor");
+
+    private final Javalin app;
+    private final TaskStateClient writer;
+    private final Duration forwardTimeout;
+    private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
+    private volatile TaskQueries queries;
+    private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
+
+    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
+        this.writer = writer;
+        this.forwardTimeout = forwardTimeout;
+        this.app = Javalin.create(config -> {
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.startup.showJavalinBanner = false;
+            routes(config.routes);
+        });
+    }
+
+    private void routes(io.javalin.config.RoutesConfig r) {
+        r.post("/api/v1/tasks", this::createTask);
+        r.get("/api/v1/tasks", this::queryTasks);
+        r.get("/api/v1/tasks/{id}", this::getTask);
+        r.patch("/api/v1/tasks/{id}", this::updateTask);
+        r.delete("/api/v1/tasks/{id}", this::deleteTask);
+
+        r.get("/internal/v1/tasks", this::localQuery);
+        r.get("/internal/v1/tasks/{id}", this::localTask);
+
+        r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
+        r.get("/health/ready", this::ready);
+
+        r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
+        // Answers Javalin and Jetty produce themselves (no route, wrong method, body too large) become problem details too.
+        for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+            r.error(status, ctx -> {
+                if (!Problems.CONTENT_TYPE.equals(ctx.res().getContentType())) {
+                    Problems.write(ctx, status, switch (status) {
+                        case 404 -> "No route for " + ctx.method() + " " + ctx.path() + "; see the README for the API";
+                        case 405 -> "Method " + ctx.method() + " is not allowed on " + ctx.path();
+                        case 413 -> "The request body is larger than " + MAX_BODY_BYTES + " bytes";
+                        default -> "The request could not be handled: " + ctx.status().getMessage();
+                    }, null);
+                }
+            });
+        }
+    }
+
+    /** Starts listening; returns the bound port (useful with port 0). */
+    public int start() {
+        app.start();
+        return app.port();
+    }
+
+    /** Connects the query layer once Kafka Streams exists; until then reads answer 503. */
+    public void attach(TaskQueries queries, Supplier<KafkaStreams.State> state) {
+        this.queries = queries;
+        this.streamsState = state;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    // ---- writes
+
+    private void createTask(Context ctx) {
+        ObjectNode body = jsonBody(ctx);
+        JsonNode parent = body.get("parent_task_id");
+        Long routing = parent != null && parent.isIntegralNumber() && parent.canConvertToLong() && parent.asLong() > 0
+                ? parent.asLong() : null;
+        respond(ctx, writer.write(CommandType.CREATE_TASK, null, routing, body, null, commandId(ctx)), result -> {
+            ctx.header("Location", "/api/v1/tasks/" + result.path("id").asLong());
+            json(ctx, 201, result);
+        });
+    }
+
+    private void updateTask(Context ctx) {
+        long id = taskId(ctx);
+        ObjectNode body = jsonBody(ctx);
+        JsonNode expect = body.remove("expect");
+        if (expect != null && !expect.isNull() && !expect.isObject()) {
+            throw ApiException.badRequest("expect must be a JSON object of field values, e.g. {\"status\": \"pending\"}");
+        }
+        respond(ctx, writer.write(CommandType.UPDATE_TASK, id, id, body,
+                expect == null || expect.isNull() ? null : (ObjectNode) expect, commandId(ctx)), result -> json(ctx, 200, result));
+    }
+
+    private void deleteTask(Context ctx) {
+        long id = taskId(ctx);
+        respond(ctx, writer.write(CommandType.DELETE_TASK, id, id, Json.object(), null, commandId(ctx)),
+                result -> json(ctx, 200, result));
+    }
+
+    // ---- reads
+
+    private void getTask(Context ctx) {
+        long id = taskId(ctx);
+        TaskQueries q = queries();
+        HostInfo owner = q.ownerOf(id);
+        if (q.isSelf(owner)) {
+            localTask(ctx);
+        } else {
+            respond(ctx, peer(owner).get("internal/v1/tasks/" + id), body -> json(ctx, 200, body));
+        }
+    }
+
+    private void localTask(Context ctx) {
+        long id = taskId(ctx);
+        Task task = queries().localTask(id).orElseThrow(() -> new ApiException(404, "Task " + id + " not found"));
+        json(ctx, 200, task);
+    }
+
+    private void queryTasks(Context ctx) {
+        TaskFilter filter = filter(ctx);
+        int limit = limit(ctx);
+        Cursor cursor = cursor(ctx);
+        TaskQueries q = queries();
+        List<CompletableFuture<List<Task>>> parts = new ArrayList<>();
+        for (HostInfo host : q.instances()) {
+            if (q.isSelf(host)) {
+                parts.add(CompletableFuture.completedFuture(q.localQuery(filter, cursor, limit)));
+            } else {
+                parts.add(peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(ApiServer::tasksOf));
+            }
+        }
+        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+            List<Task> merged = new ArrayList<>();
+            parts.forEach(p -> merged.addAll(p.join()));
+            merged.sort(TaskQueries.NEWEST_FIRST);
+            json(ctx, 200, page(merged, limit));
+        });
+    }
+
+    private void localQuery(Context ctx) {
+        json(ctx, 200, page(queries().localQuery(filter(ctx), cursor(ctx), limit(ctx)), Integer.MAX_VALUE));
+    }
+
+    private void ready(Context ctx) {
+        KafkaStreams.State state = streamsState.get();
+        boolean ready = queries != null && state == KafkaStreams.State.RUNNING;
+        json(ctx, ready ? 200 : 503, Map.of("status", ready ? "ready" : "not ready", "streams", state.toString()));
+    }
+
+    // ---- request parsing
+
+    private static ObjectNode jsonBody(Context ctx) {
+        String type = ctx.contentType();
+        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+            throw new ApiException(415, "Content-Type must be application/json, got " + type);
+        }
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("The request body is empty: send a JSON object");
+        }
+        JsonNode body;
+        try {
+            body = Json.tree(bytes);
+        } catch (IOException e) {
+            throw ApiException.badRequest("The request body is not valid JSON: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest("The request body must be a JSON object");
+        }
+        return (ObjectNode) body;
+    }
+
+    private static String commandId(Context ctx) {
+        String key = ctx.header("Idempotency-Key");
+        if (key == null) {
+            return UUID.randomUUID().toString();
+        }
+        if (key.isBlank() || key.length() > 200) {
+            throw ApiException.badRequest("Idempotency-Key must be 1 to 200 characters");
+        }
+        return key;
+    }
+
+    private static long taskId(Context ctx) {
+        String raw = ctx.pathParam("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiException.badRequest("Task id must be a positive integer, got '" + raw + "'");
+    }
+
+    private static TaskFilter filter(Context ctx) {
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!QUERY_PARAMS.contains(name)) {
+                throw ApiException.badRequest("Unknown query parameter: " + name + ". Known: " + String.join(", ", QUERY_PARAMS.stream().sorted().toList()));
+            }
+        }
+        String status = ctx.queryParam("status");
+        String priority = ctx.queryParam("priority");
+        String parent = ctx.queryParam("parent_task_id");
+        String root = ctx.queryParam("root");
+        Long parentId = null;
+        if (parent != null) {
+            try {
+                parentId = Long.parseLong(parent);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("parent_task_id must be a positive integer, got '" + parent + "'");
+            }
+        }
+        if (root != null && !root.equals("true") && !root.equals("false")) {
+            throw ApiException.badRequest("root must be true or false, got '" + root + "'");
+        }
+        return new TaskFilter(
+                status == null ? null : TaskStatus.parse(status).orElseThrow(
+                        () -> ApiException.badRequest("Invalid status. Must be one of: " + TaskStatus.VALID)),
+                priority == null ? null : Priority.parse(priority).orElseThrow(
+                        () -> ApiException.badRequest("Invalid priority. Must be one of: " + Priority.VALID)),
+                ctx.queryParam("assignee"), parentId, "true".equals(root),
+                ctx.queryParam("title_contains"), ctx.queryParam("description_contains"));
+    }
+
+    private static int limit(Context ctx) {
+        String raw = ctx.queryParam("limit");
+        if (raw == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(raw);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiException.badRequest("limit must be an integer from 1 to " + MAX_LIMIT + ", got '" + raw + "'");
+    }
+
+    private static Cursor cursor(Context ctx) {
+        String raw = ctx.queryParam("cursor");
+        try {
+            return raw == null ? null : Cursor.decode(raw);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    // ---- responses
+
+    private static ObjectNode page(List<Task> ordered, int limit) {
+        ObjectNode page = Json.object();
+        ArrayNode tasks = page.putArray("tasks");
+        ordered.stream().limit(limit).forEach(t -> tasks.add(Json.MAPPER.<JsonNode>valueToTree(t)));
+        page.put("next_cursor", ordered.size() > limit ? Cursor.after(ordered.get(limit - 1)).encode() : null);
+        return page;
+    }
+
+    private static List<Task> tasksOf(JsonNode page) {
+        List<Task> tasks = new ArrayList<>();
+        page.path("tasks").forEach(t -> tasks.add(Json.convert(t, Task.class)));
+        return tasks;
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType("application/json").result(Json.bytes(body));
+    }
+
+    private static <T> void respond(Context ctx, CompletableFuture<T> future, java.util.function.Consumer<T> onSuccess) {
+        ctx.future(() -> future.handle((value, error) -> {
+            if (error != null) {
+                Problems.respond(ctx, error);
+            } else {
+                onSuccess.accept(value);
+            }
+            return null;
+        }));
+    }
+
+    private TaskQueries queries() {
+        TaskQueries q = queries;
+        if (q == null) {
+            throw new NotQueryableException("The stores are still starting", null);
+        }
+        return q;
+    }
+
+    private HttpApi peer(HostInfo host) {
+        return peers.computeIfAbsent(host,
+                h -> new HttpApi(URI.create("http://" + h.host() + ":" + h.port() + "/"), forwardTimeout));
+    }
+
+}

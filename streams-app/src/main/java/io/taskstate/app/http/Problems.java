@@ -1,0 +1,66 @@
+package io.taskstate.app.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import io.taskstate.app.query.NotQueryableException;
+import io.taskstate.client.TaskStateException;
+import io.taskstate.client.internal.HttpApi;
+import io.taskstate.protocol.Json;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps every failure to RFC 9457 problem details, in one place: what went wrong and what to do.
+ */
+final class Problems {
+    static final String CONTENT_TYPE = "application/problem+json";
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+    private Problems() {
+    }
+
+    static void respond(Context ctx, Throwable error) {
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e instanceof ApiException a) {
+            write(ctx, a.status, a.getMessage(), null);
+        } else if (e instanceof TaskStateException.NotFound t) {
+            write(ctx, 404, t.getMessage(), t.commandId());
+        } else if (e instanceof TaskStateException.Invalid t) {
+            write(ctx, 400, t.getMessage(), t.commandId());
+        } else if (e instanceof TaskStateException.Conflict t) {
+            write(ctx, 409, t.getMessage(), t.commandId());
+        } else if (e instanceof TaskStateException.Timeout t) {
+            write(ctx, 504, t.getMessage(), t.commandId());
+        } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable) {
+            ctx.header("Retry-After", "1");
+            write(ctx, 503, e.getMessage() + "; retry shortly", null);
+        } else if (e instanceof HttpApi.Problem p) {
+            if (p.status() == 503) {
+                ctx.header("Retry-After", "1");
+            }
+            write(ctx, p.status(), p.getMessage(), null);
+        } else if (e instanceof HttpResponseException h) {
+            write(ctx, h.getStatus(), h.getMessage(), null);
+        } else {
+            log.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), e);
+            write(ctx, 500, "Internal error: " + e.getClass().getSimpleName() + "; see the server log", null);
+        }
+    }
+
+    static void write(Context ctx, int status, String detail, String commandId) {
+        ObjectNode problem = Json.object();
+        HttpStatus known = HttpStatus.forStatus(status);
+        problem.put("type", "about:blank");
+        problem.put("title", known == HttpStatus.UNKNOWN ? "Error" : known.getMessage());
+        problem.put("status", status);
+        problem.put("detail", detail);
+        problem.put("instance", ctx.path());
+        if (commandId != null) {
+            problem.put("command_id", commandId);
+        }
+        ctx.status(status).contentType(CONTENT_TYPE).result(Json.bytes(problem));
+    }
+}

@@ -1,0 +1,151 @@
+package io.taskstate.app.query;
+
+import io.taskstate.app.tasks.TaskIndex;
+import io.taskstate.app.tasks.TaskStores;
+import io.taskstate.protocol.Partitioning;
+import io.taskstate.protocol.Task;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Reads tasks from this instance's stores, and says which instance owns what. Each partition is
+ * read through its own store so results can be merged in the global order.
+ */
+public final class TaskQueries {
+    /** The global order of query results: newest first, ties broken by the larger id. */
+    public static final Comparator<Task> NEWEST_FIRST = Comparator
+            .comparing(Task::createdAt).reversed()
+            .thenComparing(Comparator.comparingLong(Task::id).reversed());
+
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final int partitions;
+    private final String commandsTopic;
+
+    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic) {
+        this.streams = streams;
+        this.self = self;
+        this.partitions = partitions;
+        this.commandsTopic = commandsTopic;
+    }
+
+    /** The instance whose active stores hold task {@code id}. */
+    public HostInfo ownerOf(long id) {
+        requireRunning();
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(TaskStores.TASKS, id,
+                (topic, key, value, n) -> Optional.of(Set.of(Partitioning.partitionOfTask(key, n))));
+        if (metadata == null || metadata.activeHost() == null || metadata.activeHost().equals(HostInfo.unavailable())) {
+            throw new NotQueryableException("No instance owns task " + id + " right now (rebalancing)", null);
+        }
+        return metadata.activeHost();
+    }
+
+    public boolean isSelf(HostInfo host) {
+        return self.equals(host);
+    }
+
+    /** Every instance that holds active task stores, this one included. */
+    public List<HostInfo> instances() {
+        requireRunning();
+        List<HostInfo> hosts = new ArrayList<>();
+        for (StreamsMetadata m : streams.streamsMetadataForStore(TaskStores.TASKS)) {
+            hosts.add(m.hostInfo());
+        }
+        if (hosts.isEmpty()) {
+            throw new NotQueryableException("No instance holds task stores right now (rebalancing)", null);
+        }
+        return hosts;
+    }
+
+    /** Task {@code id} from this instance's store, which must own it. */
+    public Optional<Task> localTask(long id) {
+        int partition = Partitioning.partitionOfTask(id, partitions);
+        return Optional.ofNullable(tasks(partition).get(id));
+    }
+
+    /**
+     * Up to {@code limit + 1} matching tasks of this instance's partitions after {@code cursor}, in
+     * the global order; the extra one tells the caller that another page follows.
+     */
+    public List<Task> localQuery(TaskFilter filter, Cursor cursor, int limit) {
+        List<Task> merged = new ArrayList<>();
+        for (int partition : localPartitions()) {
+            merged.addAll(scan(partition, filter, cursor, limit + 1));
+        }
+        merged.sort(NEWEST_FIRST);
+        return merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged;
+    }
+
+    private List<Task> scan(int partition, TaskFilter filter, Cursor cursor, int max) {
+        ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
+        ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+        byte[] prefix = filter.index();
+        Bytes from = cursor == null ? TaskIndex.key(prefix, new byte[0])
+                : TaskIndex.key(prefix, TaskIndex.sortKey(cursor.createdAt(), cursor.id()));
+        List<Task> out = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(from, TaskIndex.end(prefix))) {
+            while (it.hasNext() && out.size() < max) {
+                long id = TaskIndex.idOf(it.next().key);
+                if (cursor != null && id == cursor.id()) {
+                    continue;
+                }
+                Task task = tasks.get(id);
+                if (task != null && filter.matches(task)) {
+                    out.add(task);
+                }
+            }
+        }
+        return out;
+    }
+
+    private Set<Integer> localPartitions() {
+        requireRunning();
+        Set<Integer> local = new TreeSet<>();
+        for (StreamsMetadata m : streams.streamsMetadataForStore(TaskStores.TASKS)) {
+            if (m.hostInfo().equals(self)) {
+                for (TopicPartition tp : m.topicPartitions()) {
+                    if (tp.topic().equals(commandsTopic)) {
+                        local.add(tp.partition());
+                    }
+                }
+            }
+        }
+        return local;
+    }
+
+    private ReadOnlyKeyValueStore<Long, Task> tasks(int partition) {
+        return store(TaskStores.TASKS, partition);
+    }
+
+    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name, int partition) {
+        try {
+            return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
+                    QueryableStoreTypes.keyValueStore()).withPartition(partition));
+        } catch (InvalidStateStoreException e) {
+            throw new NotQueryableException("Store " + name + " of partition " + partition
+                    + " is not queryable right now: " + e.getMessage(), e);
+        }
+    }
+
+    private void requireRunning() {
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            throw new NotQueryableException("Kafka Streams is " + state + ", not RUNNING", null);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.taskstate.app.tasks;
+
+/** Names of the processor's state stores, shared with the query layer. */
+public final class TaskStores {
+    /** Tasks by id. */
+    public static final String TASKS = "tasks";
+    /** Secondary indexes, see {@link TaskIndex}. */
+    public static final String TASK_INDEX = "task-index";
+    /** The next id sequence number of each partition. */
+    public static final String SEQUENCE = "task-sequence";
+    /** The first reply to each command id, for idempotent retries. */
+    public static final String DEDUP = "command-dedup";
+    /** Command ids by the time they were seen, to expire {@link #DEDUP}. */
+    public static final String DEDUP_EXPIRY = "command-dedup-expiry";
+
+    private TaskStores() {
+    }
+}

@@ -1,0 +1,124 @@
+package io.taskstate.app.tasks;
+
+import static io.taskstate.app.tasks.TaskDriver.create;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.protocol.Command;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Outcome;
+import io.taskstate.protocol.Reply;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Records the processor cannot read go to the dead-letter topic, and processing goes on. */
+class PoisonRecordTest {
+    private final TaskDriver driver = TaskDriver.withPartitions(1);
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    static Stream<Arguments> unreadable() {
+        ObjectNode noCommandId = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        noCommandId.remove("command_id");
+        ObjectNode unknownType = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        unknownType.put("type", "archive_task");
+        ObjectNode payloadNotObject = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        payloadNotObject.put("payload", "title=a");
+        ObjectNode taskIdNotNumber = (ObjectNode) Json.MAPPER.valueToTree(TaskDriver.update(1, "{'title': 'a'}"));
+        taskIdNotNumber.put("task_id", "one");
+        ObjectNode taskIdFraction = (ObjectNode) Json.MAPPER.valueToTree(TaskDriver.update(1, "{'title': 'a'}"));
+        taskIdFraction.put("task_id", 1.5);
+        return Stream.of(
+                Arguments.of("not JSON", "{title: oops".getBytes(StandardCharsets.UTF_8), "not JSON"),
+                Arguments.of("JSON but not an object", "[1, 2, 3]".getBytes(StandardCharsets.UTF_8), "JSON object"),
+                Arguments.of("missing command_id", Json.bytes(noCommandId), "command_id"),
+                Arguments.of("unknown command type", Json.bytes(unknownType), "archive_task"),
+                Arguments.of("payload not an object", Json.bytes(payloadNotObject), "payload"),
+                Arguments.of("task_id not a number", Json.bytes(taskIdNotNumber), "task_id"),
+                Arguments.of("task_id not an integer", Json.bytes(taskIdFraction), "task_id"),
+                Arguments.of("empty value", new byte[0], ""),
+                Arguments.of("null value", null, "empty record"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadable")
+    void unreadable_record_goes_to_the_dead_letter_topic_with_a_reason(String what, byte[] value, String reasonMentions) {
+        // When
+        driver.pipeRaw("key-1".getBytes(StandardCharsets.UTF_8), value);
+
+        // Then
+        assertThat(driver.lastDeadLetters()).hasSize(1);
+        TestRecord<byte[], byte[]> dead = driver.lastDeadLetters().get(0);
+        assertThat(dead.key()).asString().isEqualTo("key-1");
+        assertThat(dead.value()).isEqualTo(value);
+        assertThat(TaskDriver.header(dead, TopologyBuilder.DEAD_LETTER_REASON)).isNotBlank().contains(reasonMentions);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadable")
+    void unreadable_record_gets_no_reply_and_changes_nothing(String what, byte[] value, String reasonMentions) {
+        // Given
+        driver.created("{'title': 'existing'}");
+        TaskDriver.State before = driver.state();
+
+        // When
+        driver.pipeRaw(null, value);
+
+        // Then
+        assertThat(driver.lastReplyRecords()).isEmpty();
+        assertThat(driver.lastSnapshots()).isEmpty();
+        assertThat(driver.state()).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadable")
+    void valid_command_after_an_unreadable_record_is_still_processed(String what, byte[] value, String reasonMentions) {
+        // Given
+        driver.pipeRaw(null, value);
+
+        // When
+        Reply reply = driver.send(create("{'title': 'after the poison'}"));
+
+        // Then
+        assertThat(reply.outcome()).isEqualTo(Outcome.OK);
+        assertThat(driver.allTasks()).hasSize(1);
+    }
+
+    @Test
+    void unknown_command_type_is_not_remembered_as_a_command() {
+        // Given
+        Command command = create("{'title': 'a'}");
+        ObjectNode unknownType = (ObjectNode) Json.MAPPER.valueToTree(command);
+        unknownType.put("type", "archive_task");
+
+        // When
+        driver.pipeRaw(null, Json.bytes(unknownType));
+
+        // Then
+        assertThat(driver.dedup().get(command.commandId())).isNull();
+    }
+
+    @Test
+    void too_deeply_nested_json_goes_to_the_dead_letter_topic() {
+        // Given
+        String deep = "[".repeat(Json.MAX_DEPTH + 10) + "]".repeat(Json.MAX_DEPTH + 10);
+        String value = "{\"command_id\": \"c1\", \"client_id\": \"x\", \"type\": \"create_task\","
+                + " \"payload\": {\"title\": \"a\", \"metadata\": {\"deep\": " + deep + "}}}";
+
+        // When
+        driver.pipeRaw(null, value.getBytes(StandardCharsets.UTF_8));
+
+        // Then
+        assertThat(driver.lastDeadLetters()).hasSize(1);
+        assertThat(driver.allTasks()).isEmpty();
+    }
+}

@@ -1,0 +1,297 @@
+package io.taskstate.app.tasks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.app.TaskStateConfig;
+import io.taskstate.protocol.Command;
+import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Reply;
+import io.taskstate.protocol.Task;
+import io.taskstate.protocol.Topic;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * Runs {@link TopologyBuilder#build} in a {@link TopologyTestDriver} and speaks its wire format:
+ * commands in, replies, snapshots and dead letters out, stores readable.
+ *
+ * <p>The driver feeds every input record to partition 0 (it has no other), so with more than one
+ * partition configured the processor acts as partition 0 of {@code P}.
+ *
+ * <p>Each command is piped at an explicit timestamp: {@link #send(Command, Instant)}, or
+ * {@link #send(Command)} for the next tick of a test clock that starts at {@link #START} and moves
+ * one second per record. The wall clock is never used.
+ */
+final class TaskDriver implements AutoCloseable {
+    static final Instant START = Instant.parse("2025-03-01T09:00:00Z");
+    static final String CLIENT = "client-a";
+
+    private final TopologyTestDriver driver;
+    private final Path stateDir;
+    private final TestInputTopic<byte[], byte[]> commands;
+    private final TestOutputTopic<byte[], byte[]> replies;
+    private final TestOutputTopic<byte[], byte[]> snapshots;
+    private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private Instant clock = START;
+
+    private List<TestRecord<byte[], byte[]>> lastReplies = List.of();
+    private List<TestRecord<byte[], byte[]>> lastSnapshots = List.of();
+    private List<TestRecord<byte[], byte[]>> lastDeadLetters = List.of();
+
+    private TaskDriver(TaskStateConfig config) {
+        try {
+            stateDir = Files.createTempDirectory("taskstate-ttd-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "taskstate-test-" + UUID.randomUUID());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(TopologyBuilder.build(config), props, START);
+        commands = driver.createInputTopic(config.topic(Topic.TASK_COMMANDS),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        replies = driver.createOutputTopic(config.topic(Topic.REPLIES),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        snapshots = driver.createOutputTopic(config.topic(Topic.TASKS),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        deadLetters = driver.createOutputTopic(config.topic(Topic.DEAD_LETTER),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The processor as partition 0 of {@code partitions}. */
+    static TaskDriver withPartitions(int partitions) {
+        return with(Map.of(TaskStateConfig.PARTITIONS, Integer.toString(partitions)));
+    }
+
+    static TaskDriver with(Map<String, String> settings) {
+        Map<String, String> s = new HashMap<>(Map.of(TaskStateConfig.PARTITIONS, "1"));
+        s.putAll(settings);
+        return new TaskDriver(TaskStateConfig.from(s));
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    /** A JSON object written with single quotes for readability: {@code json("{'title': 'x'}")}. */
+    static ObjectNode json(String singleQuoted) {
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(singleQuoted.replace('\'', '"'));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(singleQuoted, e);
+        }
+    }
+
+    static Command create(String payload) {
+        return Command.of(CLIENT, CommandType.CREATE_TASK, null, json(payload), null);
+    }
+
+    static Command create(ObjectNode payload) {
+        return Command.of(CLIENT, CommandType.CREATE_TASK, null, payload, null);
+    }
+
+    static Command update(long id, String payload) {
+        return Command.of(CLIENT, CommandType.UPDATE_TASK, id, json(payload), null);
+    }
+
+    static Command update(long id, ObjectNode payload) {
+        return Command.of(CLIENT, CommandType.UPDATE_TASK, id, payload, null);
+    }
+
+    static Command update(long id, String payload, String expect) {
+        return Command.of(CLIENT, CommandType.UPDATE_TASK, id, json(payload), json(expect));
+    }
+
+    static Command delete(long id) {
+        return Command.of(CLIENT, CommandType.DELETE_TASK, id, null, null);
+    }
+
+    static Command delete(long id, String expect) {
+        return Command.of(CLIENT, CommandType.DELETE_TASK, id, null, json(expect));
+    }
+
+    // ---- driving ---------------------------------------------------------------------------
+
+    /** Pipes {@code command} at the next tick and returns its one reply. */
+    Reply send(Command command) {
+        clock = clock.plusSeconds(1);
+        return send(command, clock);
+    }
+
+    /** Pipes {@code command} at {@code timestamp} and returns its one reply. */
+    Reply send(Command command, Instant timestamp) {
+        pipe(routingKey(command), Json.bytes(command), timestamp);
+        assertThat(lastReplies).as("replies to %s", command).hasSize(1);
+        return Json.read(lastReplies.get(0).value(), Reply.class);
+    }
+
+    /** Sends a create that must succeed and returns the new task. */
+    Task created(String payload) {
+        Reply reply = send(create(payload));
+        assertThat(reply.isOk()).as("create %s: %s", payload, reply.message()).isTrue();
+        return Json.convert(reply.result(), Task.class);
+    }
+
+    /** Sends an update that must succeed and returns the updated task. */
+    Task updated(long id, String payload) {
+        Reply reply = send(update(id, payload));
+        assertThat(reply.isOk()).as("update %d %s: %s", id, payload, reply.message()).isTrue();
+        return Json.convert(reply.result(), Task.class);
+    }
+
+    /** Pipes a raw record value (possibly unreadable) at the next tick. */
+    void pipeRaw(byte[] key, byte[] value) {
+        clock = clock.plusSeconds(1);
+        pipe(key, value, clock);
+    }
+
+    private void pipe(byte[] key, byte[] value, Instant timestamp) {
+        commands.pipeInput(key, value, timestamp);
+        if (timestamp.isAfter(clock)) {
+            clock = timestamp;
+        }
+        lastReplies = replies.readRecordsToList();
+        lastSnapshots = snapshots.readRecordsToList();
+        lastDeadLetters = deadLetters.readRecordsToList();
+    }
+
+    private static byte[] routingKey(Command command) {
+        String key = command.taskId() != null ? command.taskId().toString() : command.clientId();
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- what the last record produced ---------------------------------------------------
+
+    /** A record of the tasks topic: the task, or {@code null} for a tombstone. */
+    record Snapshot(long id, Task task) {
+        boolean isTombstone() {
+            return task == null;
+        }
+    }
+
+    List<Snapshot> lastSnapshots() {
+        return lastSnapshots.stream()
+                .map(r -> new Snapshot(Long.parseLong(new String(r.key(), StandardCharsets.UTF_8)),
+                        r.value() == null ? null : Json.read(r.value(), Task.class)))
+                .toList();
+    }
+
+    List<TestRecord<byte[], byte[]>> lastReplyRecords() {
+        return lastReplies;
+    }
+
+    List<TestRecord<byte[], byte[]>> lastDeadLetters() {
+        return lastDeadLetters;
+    }
+
+    static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    // ---- stores ----------------------------------------------------------------------------
+
+    Task task(long id) {
+        return tasks().get(id);
+    }
+
+    KeyValueStore<Long, Task> tasks() {
+        return driver.getKeyValueStore(TaskStores.TASKS);
+    }
+
+    KeyValueStore<Bytes, byte[]> index() {
+        return driver.getKeyValueStore(TaskStores.TASK_INDEX);
+    }
+
+    KeyValueStore<String, byte[]> dedup() {
+        return driver.getKeyValueStore(TaskStores.DEDUP);
+    }
+
+    /** The next sequence number the processor will hand out, {@code null} before the first create. */
+    Long sequence() {
+        KeyValueStore<String, Long> s = driver.getKeyValueStore(TaskStores.SEQUENCE);
+        return s.get("next");
+    }
+
+    Map<Long, Task> allTasks() {
+        Map<Long, Task> all = new TreeMap<>();
+        tasks().all().forEachRemaining(kv -> all.put(kv.key, kv.value));
+        return all;
+    }
+
+    Set<Bytes> indexKeys() {
+        Set<Bytes> keys = new HashSet<>();
+        index().all().forEachRemaining(kv -> keys.add(kv.key));
+        return keys;
+    }
+
+    /** The index keys the live tasks call for: exactly what the index store must hold. */
+    Set<Bytes> expectedIndexKeys() {
+        Set<Bytes> keys = new HashSet<>();
+        allTasks().values().forEach(t -> keys.addAll(TaskIndex.keysOf(t)));
+        return keys;
+    }
+
+    /** Ids listed under an index prefix, in scan (query) order. */
+    List<Long> idsUnder(byte[] prefix) {
+        List<Long> ids = new ArrayList<>();
+        index().range(TaskIndex.key(prefix, new byte[0]), TaskIndex.end(prefix))
+                .forEachRemaining(kv -> ids.add(TaskIndex.idOf(kv.key)));
+        return ids;
+    }
+
+    /** Everything a command may change, to show that a refused one changed nothing. */
+    record State(Map<Long, Task> tasks, Set<Bytes> index, Long sequence) {
+    }
+
+    State state() {
+        return new State(allTasks(), indexKeys(), sequence());
+    }
+
+    /**
+     * Moves stream time (and so the dedup sweep) forward by piping a record the processor sends to
+     * the dead-letter topic: it changes no store.
+     */
+    void advanceStreamTime(Duration by) {
+        clock = clock.plus(by);
+        pipe(null, "tick".getBytes(StandardCharsets.UTF_8), clock);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        try (Stream<Path> paths = Files.walk(stateDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

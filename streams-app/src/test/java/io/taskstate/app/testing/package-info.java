@@ -1,0 +1,2 @@
+/** Test fixtures: a real broker (Docker or embedded) and a running app per test class. */
+package io.taskstate.app.testing;
