@@ -1,5 +1,6 @@
 package io.taskstate.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 
@@ -30,6 +31,7 @@ public record Reply(String commandId, String clientId, Outcome outcome, String m
         return new Reply(commandId, clientId, outcome, message, result);
     }
 
+    @JsonIgnore
     public boolean isOk() {
         return outcome == Outcome.OK;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.protocol.Command;
 import io.taskstate.protocol.CommandType;
 import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Outcome;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Reply;
@@ -89,6 +90,7 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
                     () -> new IllegalArgumentException("unknown command type '" + command.type() + "'"));
         } catch (IllegalArgumentException e) {
             TopologyBuilder.deadLetter(context, record, e.getMessage());
+            replyToUnreadable(record, e.getMessage());
             return;
         }
         commandTime = record.timestamp();
@@ -110,6 +112,22 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         }
         remember(command.commandId(), record.timestamp(), reply);
         reply(reply);
+    }
+
+    /** A dead-lettered command that still names its sender is answered, so the caller need not wait for a timeout. */
+    private void replyToUnreadable(Record<byte[], byte[]> record, String reason) {
+        JsonNode tree;
+        try {
+            tree = Json.tree(record.value());
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (tree != null && tree.path("command_id").isTextual() && tree.path("client_id").isTextual()
+                && !tree.path("command_id").asText().isEmpty() && !tree.path("client_id").asText().isEmpty()) {
+            commandTime = record.timestamp();
+            reply(new Reply(tree.path("command_id").asText(), tree.path("client_id").asText(), Outcome.INVALID,
+                    "Unreadable command (" + reason + "); it went to the dead-letter topic and changed nothing", null));
+        }
     }
 
     private static Command parse(byte[] value) {
@@ -150,6 +168,9 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
     }
 
     private Task create(Command command, Instant now) {
+        if (command.expect() != null && !command.expect().isEmpty()) {
+            throw Rejection.invalid("expect applies to updates and deletes; a new task has nothing to compare with");
+        }
         ObjectNode fields = command.payload();
         TaskFields.requireKnown(fields);
         String title = TaskFields.title(fields.get("title"));
@@ -269,6 +290,9 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         Task parent = tasks.get(parentId);
         if (parent == null) {
             throw Rejection.invalid("Parent task " + parentId + " does not exist");
+        }
+        if (child != null && parentId == child.id()) {
+            throw Rejection.invalid("Task " + child.id() + " cannot be its own parent");
         }
         if (child != null) {
             for (Task t = parent; t != null; t = t.parentTaskId() == null ? null : tasks.get(t.parentTaskId())) {

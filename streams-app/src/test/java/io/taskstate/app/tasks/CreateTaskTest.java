@@ -5,6 +5,7 @@ import static io.taskstate.app.tasks.TaskDriver.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.protocol.Command;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Outcome;
 import io.taskstate.protocol.Priority;
@@ -210,5 +211,21 @@ class CreateTaskTest {
         assertThat(reply.message()).isEqualTo("Invalid priority. Must be one of: low, medium, high, critical");
         assertThat(driver.lastSnapshots()).isEmpty();
         assertThat(driver.allTasks()).isEmpty();
+    }
+
+    @Test
+    void create_with_an_expectation_is_refused() {
+        // Given
+        Command command = create("{'title': 'a'}");
+        Command withExpect = new Command(command.commandId(), command.clientId(), command.type(), null,
+                command.payload(), json("{'status': 'pending'}"));
+
+        // When
+        Reply reply = driver.send(withExpect);
+
+        // Then
+        assertThat(reply.outcome()).isEqualTo(Outcome.INVALID);
+        assertThat(reply.message()).contains("expect");
+        assertThat(driver.state().tasks()).isEmpty();
     }
 }

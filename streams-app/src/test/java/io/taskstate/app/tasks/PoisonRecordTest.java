@@ -65,7 +65,7 @@ class PoisonRecordTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("unreadable")
-    void unreadable_record_gets_no_reply_and_changes_nothing(String what, byte[] value, String reasonMentions) {
+    void unreadable_record_changes_nothing_and_is_answered_only_as_invalid(String what, byte[] value, String reasonMentions) {
         // Given
         driver.created("{'title': 'existing'}");
         TaskDriver.State before = driver.state();
@@ -74,9 +74,27 @@ class PoisonRecordTest {
         driver.pipeRaw(null, value);
 
         // Then
-        assertThat(driver.lastReplyRecords()).isEmpty();
+        assertThat(driver.lastReplyRecords()).allSatisfy(r ->
+                assertThat(Json.read(r.value(), Reply.class).outcome()).isEqualTo(Outcome.INVALID));
         assertThat(driver.lastSnapshots()).isEmpty();
         assertThat(driver.state()).isEqualTo(before);
+    }
+
+    @Test
+    void unreadable_command_that_names_its_sender_gets_an_invalid_reply_at_once() {
+        // Given
+        ObjectNode unknownType = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        unknownType.put("type", "archive_task");
+
+        // When
+        driver.pipeRaw(null, Json.bytes(unknownType));
+
+        // Then
+        assertThat(driver.lastReplyRecords()).hasSize(1);
+        Reply reply = Json.read(driver.lastReplyRecords().get(0).value(), Reply.class);
+        assertThat(reply.commandId()).isEqualTo(unknownType.get("command_id").asText());
+        assertThat(reply.outcome()).isEqualTo(Outcome.INVALID);
+        assertThat(reply.message()).contains("archive_task").contains("dead-letter");
     }
 
     @ParameterizedTest(name = "{0}")

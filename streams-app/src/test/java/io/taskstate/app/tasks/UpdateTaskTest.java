@@ -361,6 +361,7 @@ class UpdateTaskTest {
 
         // Then
         assertThat(reply.outcome()).isEqualTo(Outcome.INVALID);
+        assertThat(reply.message()).isEqualTo("Task " + task.id() + " cannot be its own parent");
         assertThat(driver.task(task.id()).parentTaskId()).isNull();
     }
 
