@@ -103,6 +103,11 @@ public final class TaskStateServer implements AutoCloseable {
         return broker != null ? broker.bootstrapServers() : config.bootstrapServers().orElseThrow();
     }
 
+    /** How many partitions this instance currently processes (active tasks of its stream threads). */
+    public int localPartitions() {
+        return streams == null ? 0 : streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    }
+
     public KafkaStreams.State streamsState() {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
     }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -162,24 +163,34 @@ public final class ApiServer implements AutoCloseable {
         int limit = limit(ctx);
         Cursor cursor = cursor(ctx);
         TaskQueries q = queries();
-        List<CompletableFuture<List<Task>>> parts = new ArrayList<>();
+        List<CompletableFuture<TaskQueries.Slice>> parts = new ArrayList<>();
         for (HostInfo host : q.instances()) {
-            if (q.isSelf(host)) {
-                parts.add(CompletableFuture.completedFuture(q.localQuery(filter, cursor, limit)));
-            } else {
-                parts.add(peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(ApiServer::tasksOf));
-            }
+            parts.add(q.isSelf(host)
+                    ? CompletableFuture.completedFuture(q.localQuery(filter, cursor, limit))
+                    : peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(ApiServer::sliceOf));
         }
         respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
             List<Task> merged = new ArrayList<>();
-            parts.forEach(p -> merged.addAll(p.join()));
+            Set<Integer> covered = new TreeSet<>();
+            parts.forEach(p -> {
+                merged.addAll(p.join().tasks());
+                covered.addAll(p.join().partitions());
+            });
+            if (covered.size() != q.partitions()) {
+                throw new NotQueryableException("Only partitions " + covered + " of " + q.partitions()
+                        + " could be read (instances are rebalancing); the answer would be partial", null);
+            }
             merged.sort(TaskQueries.NEWEST_FIRST);
             json(ctx, 200, page(merged, limit));
         });
     }
 
     private void localQuery(Context ctx) {
-        json(ctx, 200, page(queries().localQuery(filter(ctx), cursor(ctx), limit(ctx)), Integer.MAX_VALUE));
+        TaskQueries.Slice slice = queries().localQuery(filter(ctx), cursor(ctx), limit(ctx));
+        ObjectNode body = page(slice.tasks(), Integer.MAX_VALUE);
+        ArrayNode partitions = body.putArray("partitions");
+        slice.partitions().forEach(partitions::add);
+        json(ctx, 200, body);
     }
 
     private void ready(Context ctx) {
@@ -301,10 +312,12 @@ public final class ApiServer implements AutoCloseable {
         return page;
     }
 
-    private static List<Task> tasksOf(JsonNode page) {
+    private static TaskQueries.Slice sliceOf(JsonNode page) {
         List<Task> tasks = new ArrayList<>();
         page.path("tasks").forEach(t -> tasks.add(Json.convert(t, Task.class)));
-        return tasks;
+        Set<Integer> partitions = new TreeSet<>();
+        page.path("partitions").forEach(p -> partitions.add(p.asInt()));
+        return new TaskQueries.Slice(tasks, partitions);
     }
 
     private static void json(Context ctx, int status, Object body) {
@@ -313,10 +326,14 @@ public final class ApiServer implements AutoCloseable {
 
     private static <T> void respond(Context ctx, CompletableFuture<T> future, java.util.function.Consumer<T> onSuccess) {
         ctx.future(() -> future.handle((value, error) -> {
-            if (error != null) {
-                Problems.respond(ctx, error);
-            } else {
-                onSuccess.accept(value);
+            try {
+                if (error != null) {
+                    Problems.respond(ctx, error);
+                } else {
+                    onSuccess.accept(value);
+                }
+            } catch (RuntimeException e) {
+                Problems.respond(ctx, e);
             }
             return null;
         }));

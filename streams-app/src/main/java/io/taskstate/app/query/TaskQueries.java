@@ -80,15 +80,30 @@ public final class TaskQueries {
 
     /**
      * Up to {@code limit + 1} matching tasks of this instance's partitions after {@code cursor}, in
-     * the global order; the extra one tells the caller that another page follows.
+     * the global order; the extra one tells the caller that another page follows. The result names
+     * the partitions it read, so a fan-out can tell a complete answer from a partial one.
      */
-    public List<Task> localQuery(TaskFilter filter, Cursor cursor, int limit) {
+    public Slice localQuery(TaskFilter filter, Cursor cursor, int limit) {
         List<Task> merged = new ArrayList<>();
-        for (int partition : localPartitions()) {
+        Set<Integer> read = localPartitions();
+        for (int partition : read) {
             merged.addAll(scan(partition, filter, cursor, limit + 1));
         }
         merged.sort(NEWEST_FIRST);
-        return merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged;
+        return new Slice(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
+    }
+
+    /** The number of partitions a complete answer covers. */
+    public int partitions() {
+        return partitions;
+    }
+
+    /** Tasks read from some partitions, in the global order. */
+    public record Slice(List<Task> tasks, Set<Integer> partitions) {
+        public Slice {
+            tasks = List.copyOf(tasks);
+            partitions = Set.copyOf(partitions);
+        }
     }
 
     private List<Task> scan(int partition, TaskFilter filter, Cursor cursor, int max) {
