@@ -6,6 +6,8 @@ import io.taskstate.client.internal.CommandChannel;
 import io.taskstate.client.internal.HttpApi;
 import io.taskstate.protocol.Command;
 import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Heartbeat;
+import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Reply;
 import io.taskstate.protocol.Task;
@@ -30,6 +32,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
@@ -57,7 +60,7 @@ public final class TaskStateClient implements AutoCloseable {
         this.timeout = b.timeout;
         Map<String, Object> kafka = new HashMap<>(b.kafka);
         kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
-        this.commands = new CommandChannel(b.clientId, b.topicPrefix, kafka, b.producer);
+        this.commands = new CommandChannel(b.clientId, b.topicPrefix, kafka, b.producer, b.replyConsumer);
         this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout);
     }
 
@@ -131,6 +134,83 @@ public final class TaskStateClient implements AutoCloseable {
         });
     }
 
+    // ---- instances
+
+    /** Records a heartbeat and returns the instance; the first heartbeat creates it, {@code active}. */
+    public CompletableFuture<Instance> heartbeatAsync(String instanceId) {
+        String commandId = UUID.randomUUID().toString();
+        return commands.heartbeat(new Heartbeat(instanceId, commandId, commands.clientId()), timeout)
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        throw failure(error, commandId);
+                    }
+                    return Json.convert(result(reply), Instance.class);
+                });
+    }
+
+    public Instance heartbeat(String instanceId) {
+        return await(heartbeatAsync(instanceId));
+    }
+
+    /** A fire-and-forget heartbeat: completes when the broker has it, without waiting for the app. */
+    public CompletableFuture<Void> beat(String instanceId) {
+        return commands.beat(instanceId);
+    }
+
+    /**
+     * Heartbeats for {@code instanceId} every {@code interval} in the background, fire-and-forget,
+     * until the returned handle is closed. Pick an interval well under the server's instance
+     * timeout (default 5 minutes), e.g. a minute.
+     */
+    public Heartbeats startHeartbeats(String instanceId, Duration interval) {
+        return new Heartbeats(instanceId, interval, this::beat);
+    }
+
+    /** Partially updates the instance (creating it if needed); counts as a heartbeat. */
+    public CompletableFuture<Instance> setInstanceStateAsync(String instanceId, InstanceUpdate update) {
+        ObjectNode payload = Json.object();
+        payload.put("instance_id", instanceId);
+        ObjectNode state = update.state();
+        payload.set("state", state);
+        JsonNode task = state.get("current_task_id");
+        String commandId = UUID.randomUUID().toString();
+        Command command = new Command(commandId, commands.clientId(), CommandType.SET_INSTANCE_STATE.wire(), null, payload, null);
+        int partition = task != null && task.canConvertToLong() && task.asLong() > 0
+                ? commands.partitionFor(task.asLong(), commandId) : commands.partitionOfInstance(instanceId);
+        return commands.send(command, partition, timeout).handle((reply, error) -> {
+            if (error != null) {
+                throw failure(error, commandId);
+            }
+            return Json.convert(result(reply), Instance.class);
+        });
+    }
+
+    public Instance setInstanceState(String instanceId, InstanceUpdate update) {
+        return await(setInstanceStateAsync(instanceId, update));
+    }
+
+    public CompletableFuture<Instance> getInstanceStateAsync(String instanceId) {
+        return query("api/v1/instances/" + encode(instanceId), body -> Json.convert(body, Instance.class));
+    }
+
+    /** The instance, with {@code active} computed now; {@link TaskStateException.NotFound} if it never reported. */
+    public Instance getInstanceState(String instanceId) {
+        return await(getInstanceStateAsync(instanceId));
+    }
+
+    public CompletableFuture<List<Instance>> listInstancesAsync(boolean activeOnly) {
+        return query("api/v1/instances" + (activeOnly ? "?active=true" : ""), body -> {
+            List<Instance> instances = new ArrayList<>();
+            body.path("instances").forEach(i -> instances.add(Json.convert(i, Instance.class)));
+            return instances;
+        });
+    }
+
+    /** Instances, most recent heartbeat first: only those heard from within the timeout, or all. */
+    public List<Instance> listInstances(boolean activeOnly) {
+        return await(listInstancesAsync(activeOnly));
+    }
+
     // ---- queries
 
     public CompletableFuture<Task> getTaskAsync(long id) {
@@ -185,6 +265,10 @@ public final class TaskStateClient implements AutoCloseable {
     @Override
     public void close() {
         commands.close();
+    }
+
+    private static String encode(String pathSegment) {
+        return java.net.URLEncoder.encode(pathSegment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private <T> CompletableFuture<T> query(String path, Function<JsonNode, T> convert) {
@@ -253,6 +337,7 @@ public final class TaskStateClient implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(10);
         private final Map<String, Object> kafka = new HashMap<>();
         private Producer<String, byte[]> producer;
+        private Consumer<String, byte[]> replyConsumer;
 
         private Builder() {
         }
@@ -299,6 +384,12 @@ public final class TaskStateClient implements AutoCloseable {
         /** Uses this producer for commands instead of building one (for tests with {@code MockProducer}). */
         public Builder producer(Producer<String, byte[]> producer) {
             this.producer = producer;
+            return this;
+        }
+
+        /** Uses this consumer for replies instead of building one: for unit tests with {@code MockConsumer}. */
+        Builder replyConsumer(Consumer<String, byte[]> consumer) {
+            this.replyConsumer = consumer;
             return this;
         }
 

@@ -5,9 +5,27 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What a command asks for. The wire form is the lower-case name ({@code create_task}). */
+/**
+ * What a command asks for. The wire form is the lower-case name ({@code create_task}). The last
+ * ones are the app's own: it sends them to itself to carry a change from one partition to another.
+ */
 public enum CommandType {
-    CREATE_TASK, UPDATE_TASK, DELETE_TASK;
+    CREATE_TASK, UPDATE_TASK, DELETE_TASK,
+    /** Partial update of an instance; sent to the partition of its {@code current_task_id} first, if any. */
+    SET_INSTANCE_STATE,
+    /** Internal: a validated {@link #SET_INSTANCE_STATE}, applied on the instance's partition. */
+    APPLY_INSTANCE_STATE,
+    /** Internal, to every partition: deleted task ids that no instance may point at any more. */
+    CLEAR_CURRENT_TASK,
+    /** Internal, to a partition itself: check which of its instances stopped heartbeating. */
+    EXPIRE_INSTANCES,
+    /** Internal, to every partition: an instance expired; hand its in-progress tasks back. */
+    RELEASE_EXPIRED;
+
+    /** Whether only the app itself may send this command. */
+    public boolean internal() {
+        return ordinal() >= APPLY_INSTANCE_STATE.ordinal();
+    }
 
     @JsonValue
     public String wire() {

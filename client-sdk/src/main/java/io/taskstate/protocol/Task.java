@@ -9,7 +9,8 @@ import java.util.Objects;
  * A task as the app stores, publishes and returns it. Immutable: a change is a new snapshot.
  *
  * <p>{@code metadata} is always an object ({@code {}} when none was given) and {@code subtask_ids}
- * always a list, so callers never need a null check.
+ * always a list, so callers never need a null check. {@code status_reason} says why the app itself
+ * changed the status (a holder stopped heartbeating); any status change by a caller clears it.
  */
 public record Task(
         long id,
@@ -23,7 +24,8 @@ public record Task(
         ObjectNode metadata,
         Instant createdAt,
         Instant updatedAt,
-        Instant completedAt) {
+        Instant completedAt,
+        String statusReason) {
 
     public Task {
         Objects.requireNonNull(title, "title");

@@ -1,5 +1,6 @@
 package io.taskstate.app;
 
+import io.taskstate.app.tasks.ExpiryPolicy;
 import io.taskstate.protocol.Topic;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ public record TaskStateConfig(
         int partitions,
         short replicationFactor,
         Duration instanceTimeout,
+        ExpiryPolicy expiryPolicy,
+        Duration expiryCheckInterval,
         Duration commandTimeout,
         Duration dedupRetention,
         String topicPrefix,
@@ -45,6 +48,8 @@ public record TaskStateConfig(
     public static final String PARTITIONS = "TASKSTATE_PARTITIONS";
     public static final String REPLICATION_FACTOR = "TASKSTATE_REPLICATION_FACTOR";
     public static final String INSTANCE_TIMEOUT = "TASKSTATE_INSTANCE_TIMEOUT";
+    public static final String EXPIRY_POLICY = "TASKSTATE_EXPIRY_POLICY";
+    public static final String EXPIRY_CHECK_INTERVAL = "TASKSTATE_EXPIRY_CHECK_INTERVAL";
     public static final String COMMAND_TIMEOUT = "TASKSTATE_COMMAND_TIMEOUT";
     public static final String DEDUP_RETENTION = "TASKSTATE_DEDUP_RETENTION";
     public static final String TOPIC_PREFIX = "TASKSTATE_TOPIC_PREFIX";
@@ -60,6 +65,8 @@ public record TaskStateConfig(
             Map.entry(PARTITIONS, "6"),
             Map.entry(REPLICATION_FACTOR, "-1"),
             Map.entry(INSTANCE_TIMEOUT, "PT5M"),
+            Map.entry(EXPIRY_POLICY, "release"),
+            Map.entry(EXPIRY_CHECK_INTERVAL, "PT1S"),
             Map.entry(COMMAND_TIMEOUT, "PT10S"),
             Map.entry(DEDUP_RETENTION, "P7D"),
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
@@ -78,6 +85,7 @@ public record TaskStateConfig(
             throw new IllegalArgumentException(REPLICATION_FACTOR + " must be -1 (broker default) or at least 1, got " + replicationFactor);
         }
         requirePositive(INSTANCE_TIMEOUT, instanceTimeout);
+        requirePositive(EXPIRY_CHECK_INTERVAL, expiryCheckInterval);
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
         kafka = Map.copyOf(kafka);
@@ -105,6 +113,8 @@ public record TaskStateConfig(
                 parse(s, PARTITIONS, Integer::parseInt, "an integer"),
                 parse(s, REPLICATION_FACTOR, Short::parseShort, "an integer"),
                 parse(s, INSTANCE_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT5M"),
+                parse(s, EXPIRY_POLICY, ExpiryPolicy::parse, "release, keep or block"),
+                parse(s, EXPIRY_CHECK_INTERVAL, Duration::parse, "an ISO-8601 duration such as PT1S"),
                 parse(s, COMMAND_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT10S"),
                 parse(s, DEDUP_RETENTION, Duration::parse, "an ISO-8601 duration such as P7D"),
                 s.get(TOPIC_PREFIX),
@@ -124,7 +134,7 @@ public record TaskStateConfig(
 
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, httpPort, dataDir, partitions, replicationFactor,
-                instanceTimeout, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
+                instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
                 embeddedControllerPort, kafka);
     }
 
@@ -134,6 +144,7 @@ public record TaskStateConfig(
         return "TaskStateConfig[bootstrapServers=" + bootstrapServers.orElse("(embedded)")
                 + ", http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", partitions=" + partitions
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
+                + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
                 + ", kafka=" + kafka.keySet() + " (values masked)]";
@@ -143,7 +154,7 @@ public record TaskStateConfig(
         String value = s.get(name);
         try {
             return parser.apply(value);
-        } catch (NumberFormatException | DateTimeParseException e) {
+        } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new IllegalArgumentException(name + " must be " + expected + ", got '" + value + "'", e);
         }
     }

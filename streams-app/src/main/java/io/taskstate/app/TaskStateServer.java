@@ -84,7 +84,7 @@ public final class TaskStateServer implements AutoCloseable {
             log.error("Stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS)), streams::state);
+        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout()), streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
     }

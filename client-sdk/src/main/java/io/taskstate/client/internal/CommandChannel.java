@@ -1,6 +1,7 @@
 package io.taskstate.client.internal;
 
 import io.taskstate.protocol.Command;
+import io.taskstate.protocol.Heartbeat;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Reply;
@@ -42,6 +43,7 @@ public final class CommandChannel implements AutoCloseable {
 
     private final String clientId;
     private final String commandsTopic;
+    private final String heartbeatsTopic;
     private final Producer<String, byte[]> producer;
     private final Consumer<String, byte[]> replies;
     private final int commandPartitions;
@@ -54,11 +56,21 @@ public final class CommandChannel implements AutoCloseable {
      *                 idempotent one from {@code kafka}
      */
     public CommandChannel(String clientId, String topicPrefix, Map<String, Object> kafka, Producer<String, byte[]> producer) {
+        this(clientId, topicPrefix, kafka, producer, null);
+    }
+
+    /**
+     * @param replyConsumer a reply consumer to use (tests pass a {@code MockConsumer}); {@code null}
+     *                      builds one from {@code kafka}. This channel assigns it and is its only reader.
+     */
+    public CommandChannel(String clientId, String topicPrefix, Map<String, Object> kafka, Producer<String, byte[]> producer,
+                          Consumer<String, byte[]> replyConsumer) {
         this.clientId = clientId;
         this.commandsTopic = Topic.TASK_COMMANDS.name(topicPrefix);
+        this.heartbeatsTopic = Topic.HEARTBEATS.name(topicPrefix);
         this.producer = producer != null ? producer : new KafkaProducer<>(producerConfig(kafka, clientId));
         this.commandPartitions = this.producer.partitionsFor(commandsTopic).size();
-        this.replies = new KafkaConsumer<>(consumerConfig(kafka, clientId));
+        this.replies = replyConsumer != null ? replyConsumer : new KafkaConsumer<>(consumerConfig(kafka, clientId));
         String repliesTopic = Topic.REPLIES.name(topicPrefix);
         TopicPartition mine = new TopicPartition(repliesTopic,
                 Partitioning.partitionOfKey(clientId, replies.partitionsFor(repliesTopic).size()));
@@ -91,15 +103,45 @@ public final class CommandChannel implements AutoCloseable {
      * with the producer's error if the command could not be written.
      */
     public CompletableFuture<Reply> send(Command command, int partition, Duration timeout) {
+        String key = command.taskId() == null ? command.commandId() : command.taskId().toString();
+        return request(commandsTopic, partition, key, Json.bytes(command), command.commandId(), timeout);
+    }
+
+    /** Sends a heartbeat that wants its instance back (it names a command id); completes with the reply. */
+    public CompletableFuture<Reply> heartbeat(Heartbeat heartbeat, Duration timeout) {
+        return request(heartbeatsTopic, partitionOfInstance(heartbeat.instanceId()), heartbeat.instanceId(),
+                Json.bytes(heartbeat), heartbeat.commandId(), timeout);
+    }
+
+    /** Sends a fire-and-forget heartbeat; completes when the broker has it. */
+    public CompletableFuture<Void> beat(String instanceId) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(heartbeatsTopic, partitionOfInstance(instanceId), instanceId,
+                Json.bytes(new Heartbeat(instanceId, null, null))), (metadata, error) -> {
+                    if (error != null) {
+                        written.completeExceptionally(error);
+                    } else {
+                        written.complete(null);
+                    }
+                });
+        return written;
+    }
+
+    /** The partition instance {@code instanceId} lives on. */
+    public int partitionOfInstance(String instanceId) {
+        return Partitioning.partitionOfKey(instanceId, commandPartitions);
+    }
+
+    private CompletableFuture<Reply> request(String topic, int partition, String key, byte[] value, String commandId,
+                                             Duration timeout) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
-        CompletableFuture<Reply> previous = pending.putIfAbsent(command.commandId(), reply);
+        CompletableFuture<Reply> previous = pending.putIfAbsent(commandId, reply);
         if (previous != null) {
             return previous; // the same command is already in flight: share its reply
         }
         reply.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .whenComplete((r, e) -> pending.remove(command.commandId(), reply));
-        String key = command.taskId() == null ? command.commandId() : command.taskId().toString();
-        producer.send(new ProducerRecord<>(commandsTopic, partition, key, Json.bytes(command)), (metadata, error) -> {
+                .whenComplete((r, e) -> pending.remove(commandId, reply));
+        producer.send(new ProducerRecord<>(topic, partition, key, value), (metadata, error) -> {
             if (error != null) {
                 reply.completeExceptionally(error);
             }

@@ -9,9 +9,11 @@ import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
 import io.taskstate.app.query.TaskFilter;
 import io.taskstate.app.query.TaskQueries;
+import io.taskstate.client.InstanceUpdate;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.client.internal.HttpApi;
 import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
@@ -70,7 +72,14 @@ public final class ApiServer implements AutoCloseable {
         r.patch("/api/v1/tasks/{id}", this::updateTask);
         r.delete("/api/v1/tasks/{id}", this::deleteTask);
 
+        r.post("/api/v1/instances/{id}/heartbeat", this::heartbeat);
+        r.put("/api/v1/instances/{id}/state", this::setInstanceState);
+        r.get("/api/v1/instances/{id}", this::getInstance);
+        r.get("/api/v1/instances", this::listInstances);
+
         r.get("/internal/v1/tasks", this::localQuery);
+        r.get("/internal/v1/instances", this::localInstances);
+        r.get("/internal/v1/instances/{id}", this::localInstance);
         r.get("/internal/v1/tasks/{id}", this::localTask);
 
         r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
@@ -139,7 +148,72 @@ public final class ApiServer implements AutoCloseable {
                 result -> json(ctx, 200, result));
     }
 
+    private void heartbeat(Context ctx) {
+        String id = instanceId(ctx);
+        respond(ctx, writer.heartbeatAsync(id), instance -> json(ctx, 200, instance));
+    }
+
+    private void setInstanceState(Context ctx) {
+        String id = instanceId(ctx);
+        InstanceUpdate update = InstanceUpdate.from(jsonBody(ctx));
+        respond(ctx, writer.setInstanceStateAsync(id, update), instance -> json(ctx, 200, instance));
+    }
+
     // ---- reads
+
+    private void getInstance(Context ctx) {
+        String id = instanceId(ctx);
+        TaskQueries q = queries();
+        HostInfo owner = q.ownerOfInstance(id);
+        if (q.isSelf(owner)) {
+            localInstance(ctx);
+        } else {
+            respond(ctx, peer(owner).get("internal/v1/instances/" + encode(id)), body -> json(ctx, 200, body));
+        }
+    }
+
+    private void localInstance(Context ctx) {
+        String id = instanceId(ctx);
+        json(ctx, 200, queries().localInstance(id).orElseThrow(() -> new ApiException(404, "Instance " + id + " not found")));
+    }
+
+    private void listInstances(Context ctx) {
+        String active = ctx.queryParam("active");
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!name.equals("active")) {
+                throw ApiException.badRequest("Unknown query parameter: " + name + ". Known: active");
+            }
+        }
+        if (active != null && !active.equals("true") && !active.equals("false")) {
+            throw ApiException.badRequest("active must be true or false, got '" + active + "'");
+        }
+        TaskQueries q = queries();
+        List<CompletableFuture<TaskQueries.Slice<Instance>>> parts = new ArrayList<>();
+        for (HostInfo host : q.instances()) {
+            parts.add(q.isSelf(host)
+                    ? CompletableFuture.completedFuture(q.localInstances())
+                    : peer(host).get("internal/v1/instances").thenApply(body -> slice(body, "instances", Instance.class)));
+        }
+        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+            List<Instance> merged = merge(q, parts);
+            merged.removeIf(i -> active != null && i.active() != Boolean.parseBoolean(active));
+            merged.sort(TaskQueries.MOST_RECENT_HEARTBEAT);
+            ObjectNode body = Json.object();
+            ArrayNode list = body.putArray("instances");
+            merged.forEach(i -> list.add(Json.MAPPER.<JsonNode>valueToTree(i)));
+            json(ctx, 200, body);
+        });
+    }
+
+    private void localInstances(Context ctx) {
+        TaskQueries.Slice<Instance> slice = queries().localInstances();
+        ObjectNode body = Json.object();
+        ArrayNode list = body.putArray("instances");
+        slice.items().forEach(i -> list.add(Json.MAPPER.<JsonNode>valueToTree(i)));
+        ArrayNode partitions = body.putArray("partitions");
+        slice.partitions().forEach(partitions::add);
+        json(ctx, 200, body);
+    }
 
     private void getTask(Context ctx) {
         long id = taskId(ctx);
@@ -163,31 +237,22 @@ public final class ApiServer implements AutoCloseable {
         int limit = limit(ctx);
         Cursor cursor = cursor(ctx);
         TaskQueries q = queries();
-        List<CompletableFuture<TaskQueries.Slice>> parts = new ArrayList<>();
+        List<CompletableFuture<TaskQueries.Slice<Task>>> parts = new ArrayList<>();
         for (HostInfo host : q.instances()) {
             parts.add(q.isSelf(host)
                     ? CompletableFuture.completedFuture(q.localQuery(filter, cursor, limit))
-                    : peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(ApiServer::sliceOf));
+                    : peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(body -> slice(body, "tasks", Task.class)));
         }
         respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
-            List<Task> merged = new ArrayList<>();
-            Set<Integer> covered = new TreeSet<>();
-            parts.forEach(p -> {
-                merged.addAll(p.join().tasks());
-                covered.addAll(p.join().partitions());
-            });
-            if (covered.size() != q.partitions()) {
-                throw new NotQueryableException("Only partitions " + covered + " of " + q.partitions()
-                        + " could be read (instances are rebalancing); the answer would be partial", null);
-            }
+            List<Task> merged = merge(q, parts);
             merged.sort(TaskQueries.NEWEST_FIRST);
             json(ctx, 200, page(merged, limit));
         });
     }
 
     private void localQuery(Context ctx) {
-        TaskQueries.Slice slice = queries().localQuery(filter(ctx), cursor(ctx), limit(ctx));
-        ObjectNode body = page(slice.tasks(), Integer.MAX_VALUE);
+        TaskQueries.Slice<Task> slice = queries().localQuery(filter(ctx), cursor(ctx), limit(ctx));
+        ObjectNode body = page(slice.items(), Integer.MAX_VALUE);
         ArrayNode partitions = body.putArray("partitions");
         slice.partitions().forEach(partitions::add);
         json(ctx, 200, body);
@@ -312,12 +377,39 @@ public final class ApiServer implements AutoCloseable {
         return page;
     }
 
-    private static TaskQueries.Slice sliceOf(JsonNode page) {
-        List<Task> tasks = new ArrayList<>();
-        page.path("tasks").forEach(t -> tasks.add(Json.convert(t, Task.class)));
+    private static <T> TaskQueries.Slice<T> slice(JsonNode body, String field, Class<T> type) {
+        List<T> items = new ArrayList<>();
+        body.path(field).forEach(t -> items.add(Json.convert(t, type)));
         Set<Integer> partitions = new TreeSet<>();
-        page.path("partitions").forEach(p -> partitions.add(p.asInt()));
-        return new TaskQueries.Slice(tasks, partitions);
+        body.path("partitions").forEach(p -> partitions.add(p.asInt()));
+        return new TaskQueries.Slice<>(items, partitions);
+    }
+
+    /** The union of every instance's slice; refuses to present a partial answer as complete. */
+    private static <T> List<T> merge(TaskQueries q, List<CompletableFuture<TaskQueries.Slice<T>>> parts) {
+        List<T> merged = new ArrayList<>();
+        Set<Integer> covered = new TreeSet<>();
+        parts.forEach(p -> {
+            merged.addAll(p.join().items());
+            covered.addAll(p.join().partitions());
+        });
+        if (covered.size() != q.partitions()) {
+            throw new NotQueryableException("Only partitions " + covered + " of " + q.partitions()
+                    + " could be read (instances are rebalancing); the answer would be partial", null);
+        }
+        return merged;
+    }
+
+    private static String instanceId(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (id.isBlank() || id.length() > 200 || id.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest("Instance id must be 1 to 200 characters without control characters");
+        }
+        return id;
+    }
+
+    private static String encode(String pathSegment) {
+        return java.net.URLEncoder.encode(pathSegment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static void json(Context ctx, int status, Object body) {

@@ -2,8 +2,11 @@ package io.taskstate.app.query;
 
 import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.app.tasks.TaskStores;
+import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Task;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,17 +34,22 @@ public final class TaskQueries {
     public static final Comparator<Task> NEWEST_FIRST = Comparator
             .comparing(Task::createdAt).reversed()
             .thenComparing(Comparator.comparingLong(Task::id).reversed());
+    /** The order of instance listings: most recent heartbeat first, then by id. */
+    public static final Comparator<Instance> MOST_RECENT_HEARTBEAT = Comparator
+            .comparing(Instance::lastHeartbeat).reversed().thenComparing(Instance::instanceId);
 
     private final KafkaStreams streams;
     private final HostInfo self;
     private final int partitions;
     private final String commandsTopic;
+    private final Duration instanceTimeout;
 
-    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic) {
+    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout) {
         this.streams = streams;
         this.self = self;
         this.partitions = partitions;
         this.commandsTopic = commandsTopic;
+        this.instanceTimeout = instanceTimeout;
     }
 
     /** The instance whose active stores hold task {@code id}. */
@@ -83,14 +91,14 @@ public final class TaskQueries {
      * the global order; the extra one tells the caller that another page follows. The result names
      * the partitions it read, so a fan-out can tell a complete answer from a partial one.
      */
-    public Slice localQuery(TaskFilter filter, Cursor cursor, int limit) {
+    public Slice<Task> localQuery(TaskFilter filter, Cursor cursor, int limit) {
         List<Task> merged = new ArrayList<>();
         Set<Integer> read = localPartitions();
         for (int partition : read) {
             merged.addAll(scan(partition, filter, cursor, limit + 1));
         }
         merged.sort(NEWEST_FIRST);
-        return new Slice(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
+        return new Slice<>(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
     }
 
     /** The number of partitions a complete answer covers. */
@@ -98,12 +106,44 @@ public final class TaskQueries {
         return partitions;
     }
 
-    /** Tasks read from some partitions, in the global order. */
-    public record Slice(List<Task> tasks, Set<Integer> partitions) {
+    /** Entities read from some partitions, in the global order, and which partitions those were. */
+    public record Slice<T>(List<T> items, Set<Integer> partitions) {
         public Slice {
-            tasks = List.copyOf(tasks);
+            items = List.copyOf(items);
             partitions = Set.copyOf(partitions);
         }
+    }
+
+    /** The instance whose active stores hold instance {@code id}. */
+    public HostInfo ownerOfInstance(String id) {
+        requireRunning();
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(TaskStores.INSTANCES, id,
+                (topic, key, value, n) -> Optional.of(Set.of(Partitioning.partitionOfKey(key, n))));
+        if (metadata == null || metadata.activeHost() == null || metadata.activeHost().equals(HostInfo.unavailable())) {
+            throw new NotQueryableException("No instance owns instance " + id + " right now (rebalancing)", null);
+        }
+        return metadata.activeHost();
+    }
+
+    /** Instance {@code id} from this instance's store, with {@code active} computed now. */
+    public Optional<Instance> localInstance(String id) {
+        ReadOnlyKeyValueStore<String, Instance> store = store(TaskStores.INSTANCES, Partitioning.partitionOfKey(id, partitions));
+        return Optional.ofNullable(store.get(id)).map(i -> i.at(Instant.now(), instanceTimeout));
+    }
+
+    /** Every instance on this instance's partitions, most recent heartbeat first, {@code active} computed now. */
+    public Slice<Instance> localInstances() {
+        Instant now = Instant.now();
+        List<Instance> found = new ArrayList<>();
+        Set<Integer> read = localPartitions();
+        for (int partition : read) {
+            ReadOnlyKeyValueStore<String, Instance> store = store(TaskStores.INSTANCES, partition);
+            try (KeyValueIterator<String, Instance> it = store.all()) {
+                it.forEachRemaining(kv -> found.add(kv.value.at(now, instanceTimeout)));
+            }
+        }
+        found.sort(MOST_RECENT_HEARTBEAT);
+        return new Slice<>(found, read);
     }
 
     private List<Task> scan(int partition, TaskFilter filter, Cursor cursor, int max) {

@@ -1,10 +1,12 @@
 package io.taskstate.app.tasks;
 
 import io.taskstate.app.TaskStateConfig;
+import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Task;
 import io.taskstate.protocol.Topic;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
@@ -25,15 +27,20 @@ import org.apache.kafka.common.serialization.Serde;
  * what production runs.
  *
  * <pre>
- *   task-commands ─► commands (TaskCommandProcessor) ─┬─► tasks        (snapshots, by task id)
- *                      stores: tasks, task-index,     ├─► replies      (by client id)
- *                      task-sequence, command-dedup   └─► dead-letter  (unreadable records)
+ *   task-commands ─┐                                  ┌─► tasks         (snapshots, by task id)
+ *                  ├─► commands (CommandProcessor) ───┼─► instances     (snapshots, by instance id)
+ *   heartbeats ────┘   stores: tasks, task-index,     ├─► replies       (by client id)
+ *                      task-sequence, instances,      ├─► task-commands (to other partitions, or itself)
+ *                      command-dedup(-expiry)         └─► dead-letter   (unreadable records)
  * </pre>
  */
 public final class TopologyBuilder {
     static final String COMMANDS_SOURCE = "task-commands-source";
+    static final String HEARTBEATS_SOURCE = "heartbeats-source";
     static final String COMMANDS_PROCESSOR = "task-commands";
     static final String TASKS_SINK = "tasks-sink";
+    static final String INSTANCES_SINK = "instances-sink";
+    static final String COMMANDS_SINK = "task-commands-sink";
     static final String REPLIES_SINK = "replies-sink";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
@@ -44,25 +51,49 @@ public final class TopologyBuilder {
     }
 
     public static Topology build(TaskStateConfig config) {
-        int partitions = config.partitions();
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.TASK_COMMANDS));
-        topology.addProcessor(COMMANDS_PROCESSOR,
-                () -> new TaskCommandProcessor(partitions, config.dedupRetention()), COMMANDS_SOURCE);
-        topology.addStateStore(store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class)), COMMANDS_PROCESSOR);
-        topology.addStateStore(store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray()), COMMANDS_PROCESSOR);
-        topology.addStateStore(store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long()), COMMANDS_PROCESSOR);
-        topology.addStateStore(store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray()), COMMANDS_PROCESSOR);
-        topology.addStateStore(store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray()), COMMANDS_PROCESSOR);
-
+        topology.addSource(HEARTBEATS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topic.HEARTBEATS));
+        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config), COMMANDS_SOURCE, HEARTBEATS_SOURCE);
+        for (StoreBuilder<?> store : stores(false)) {
+            topology.addStateStore(store, COMMANDS_PROCESSOR);
+        }
         topology.addSink(TASKS_SINK, config.topic(Topic.TASKS), new ByteArraySerializer(), new ByteArraySerializer(),
                 byTaskId(), COMMANDS_PROCESSOR);
+        topology.addSink(INSTANCES_SINK, config.topic(Topic.INSTANCES), new ByteArraySerializer(),
+                new ByteArraySerializer(), COMMANDS_PROCESSOR);
+        topology.addSink(COMMANDS_SINK, config.topic(Topic.TASK_COMMANDS), new ByteArraySerializer(),
+                new ByteArraySerializer(), byRoutingKey(), COMMANDS_PROCESSOR);
         topology.addSink(REPLIES_SINK, config.topic(Topic.REPLIES), new ByteArraySerializer(), new ByteArraySerializer(),
                 COMMANDS_PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, config.topic(Topic.DEAD_LETTER), new ByteArraySerializer(),
                 new ByteArraySerializer(), COMMANDS_PROCESSOR);
         return topology;
+    }
+
+    /** The processor, as the topology runs it. */
+    static CommandProcessor processor(TaskStateConfig config) {
+        return new CommandProcessor(new CommandProcessor.Settings(config.partitions(), config.dedupRetention(),
+                config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS)));
+    }
+
+    /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */
+    static List<StoreBuilder<?>> stores(boolean inMemory) {
+        return List.of(
+                store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class), inMemory),
+                store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
+                store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory),
+                store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
+                store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
+                store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));
+    }
+
+    /** Routes a command the app sends itself by its routing key (see {@link Partitioning#partitionsOf}). */
+    static StreamPartitioner<byte[], byte[]> byRoutingKey() {
+        return (topic, key, value, numPartitions) -> Optional.of(
+                Partitioning.partitionsOf(new String(key, StandardCharsets.UTF_8), numPartitions));
     }
 
     /** Routes a record keyed by a decimal task id to the task's home partition. */
@@ -80,10 +111,9 @@ public final class TopologyBuilder {
         context.forward(record.withHeaders(headers), DEAD_LETTER_SINK);
     }
 
-    private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde,
-                                                Serde<V> valueSerde) {
-        KeyValueBytesStoreSupplier supplier = Stores.persistentKeyValueStore(name);
-        return Stores.keyValueStoreBuilder(supplier, keySerde, valueSerde);
+    private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde, boolean inMemory) {
+        KeyValueBytesStoreSupplier supplier = inMemory ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+        StoreBuilder<?> builder = Stores.keyValueStoreBuilder(supplier, keySerde, valueSerde);
+        return inMemory ? builder.withLoggingDisabled() : builder;
     }
-
 }

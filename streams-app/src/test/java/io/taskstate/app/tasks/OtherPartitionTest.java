@@ -15,6 +15,14 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import io.taskstate.app.TaskStateConfig;
+import java.io.File;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
@@ -33,25 +41,27 @@ class OtherPartitionTest {
     private static final int PARTITIONS = 3;
     private static final int PARTITION = 2;
 
-    private final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
-    private final TaskCommandProcessor processor = new TaskCommandProcessor(PARTITIONS, Duration.ofDays(7));
+    private final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>(mockConfig(),
+            new TaskId(0, PARTITION), new File(System.getProperty("java.io.tmpdir")));
+    private final CommandProcessor processor = TopologyBuilder.processor(
+            TaskStateConfig.from(Map.of(TaskStateConfig.PARTITIONS, Integer.toString(PARTITIONS))));
     private long offset;
 
     @BeforeEach
     void init() {
-        store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class));
-        store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray());
-        store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long());
-        store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray());
-        store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray());
+        for (StoreBuilder<?> builder : TopologyBuilder.stores(true)) {
+            StateStore store = builder.build();
+            store.init(context.getStateStoreContext(), store);
+            context.addStateStore(store);
+        }
         processor.init(context);
     }
 
-    private <K, V> void store(String name, Serde<K> keys, Serde<V> values) {
-        KeyValueStore<K, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keys, values)
-                .withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+    private static Properties mockConfig() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "other-partition-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return p;
     }
 
     private Reply send(Command command) {

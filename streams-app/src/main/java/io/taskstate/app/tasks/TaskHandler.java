@@ -1,22 +1,15 @@
 package io.taskstate.app.tasks;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.protocol.Command;
 import io.taskstate.protocol.CommandType;
 import io.taskstate.protocol.Json;
-import io.taskstate.protocol.Outcome;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Priority;
-import io.taskstate.protocol.Reply;
 import io.taskstate.protocol.Task;
 import io.taskstate.protocol.TaskStatus;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,146 +21,38 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Applies task commands of one partition. Each command is validated against the current state
- * and applied in one step: task store, indexes, id sequence, dedup entry, snapshot and reply are
- * all written inside the same exactly-once transaction.
- *
- * <p>Processing is deterministic: the time of a change is the command record's timestamp, never
- * the wall clock, so re-processing a command after an aborted transaction yields the same ids,
- * state and reply. The SDK relies on that to read replies before they commit (see the README).
+ * The task rules of one partition: create, update, delete, and the task side of instance changes.
+ * Every change of a task goes through {@link #save}, which keeps the indexes and the snapshot topic
+ * in step with the task store.
  */
-final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class TaskHandler {
     private static final String SEQUENCE_KEY = "next";
-    private static final Duration DEDUP_SWEEP = Duration.ofMinutes(1);
     /** Numbers are equal by value: the stored task has long ids, a parsed {@code expect} has ints. */
     private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> (a.equals(b)
             || (a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0)) ? 0 : 1;
 
     private final int partitions;
-    private final Duration dedupRetention;
+    private final int partition;
+    private final KeyValueStore<Long, Task> tasks;
+    private final KeyValueStore<Bytes, byte[]> index;
+    private final KeyValueStore<String, Long> sequence;
+    private final Output out;
 
-    private ProcessorContext<byte[], byte[]> context;
-    private KeyValueStore<Long, Task> tasks;
-    private KeyValueStore<Bytes, byte[]> index;
-    private KeyValueStore<String, Long> sequence;
-    private KeyValueStore<String, byte[]> dedup;
-    private KeyValueStore<Bytes, byte[]> dedupExpiry;
-    /** The timestamp of the command being processed: the time of every change it makes. */
-    private long commandTime;
-
-    TaskCommandProcessor(int partitions, Duration dedupRetention) {
+    TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
+                KeyValueStore<String, Long> sequence, Output out) {
         this.partitions = partitions;
-        this.dedupRetention = dedupRetention;
+        this.partition = partition;
+        this.tasks = tasks;
+        this.index = index;
+        this.sequence = sequence;
+        this.out = out;
     }
 
-    @Override
-    public void init(ProcessorContext<byte[], byte[]> context) {
-        this.context = context;
-        this.tasks = context.getStateStore(TaskStores.TASKS);
-        this.index = context.getStateStore(TaskStores.TASK_INDEX);
-        this.sequence = context.getStateStore(TaskStores.SEQUENCE);
-        this.dedup = context.getStateStore(TaskStores.DEDUP);
-        this.dedupExpiry = context.getStateStore(TaskStores.DEDUP_EXPIRY);
-        context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, this::expireDedup);
-    }
-
-    @Override
-    public void process(Record<byte[], byte[]> record) {
-        Command command;
-        CommandType type;
-        try {
-            command = parse(record.value());
-            type = CommandType.parse(command.type()).orElseThrow(
-                    () -> new IllegalArgumentException("unknown command type '" + command.type() + "'"));
-        } catch (IllegalArgumentException e) {
-            TopologyBuilder.deadLetter(context, record, e.getMessage());
-            replyToUnreadable(record, e.getMessage());
-            return;
-        }
-        commandTime = record.timestamp();
-        byte[] previous = dedup.get(command.commandId());
-        if (previous != null) {
-            reply(Json.read(previous, Reply.class).to(command.clientId()));
-            return;
-        }
-        Instant now = Instant.ofEpochMilli(record.timestamp());
-        Reply reply;
-        try {
-            reply = Reply.ok(command, switch (type) {
-                case CREATE_TASK -> Json.MAPPER.valueToTree(create(command, now));
-                case UPDATE_TASK -> Json.MAPPER.valueToTree(update(command, now));
-                case DELETE_TASK -> delete(command);
-            });
-        } catch (Rejection r) {
-            reply = Reply.failed(command, r.outcome, r.getMessage());
-        }
-        remember(command.commandId(), record.timestamp(), reply);
-        reply(reply);
-    }
-
-    /** A dead-lettered command that still names its sender is answered, so the caller need not wait for a timeout. */
-    private void replyToUnreadable(Record<byte[], byte[]> record, String reason) {
-        JsonNode tree;
-        try {
-            tree = Json.tree(record.value());
-        } catch (IOException | RuntimeException e) {
-            return;
-        }
-        if (tree != null && tree.path("command_id").isTextual() && tree.path("client_id").isTextual()
-                && !tree.path("command_id").asText().isEmpty() && !tree.path("client_id").asText().isEmpty()) {
-            commandTime = record.timestamp();
-            reply(new Reply(tree.path("command_id").asText(), tree.path("client_id").asText(), Outcome.INVALID,
-                    "Unreadable command (" + reason + "); it went to the dead-letter topic and changed nothing", null));
-        }
-    }
-
-    private static Command parse(byte[] value) {
-        if (value == null) {
-            throw new IllegalArgumentException("empty record: a command needs a JSON envelope");
-        }
-        JsonNode tree;
-        try {
-            tree = Json.tree(value);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new IllegalArgumentException("a command envelope must be a JSON object");
-        }
-        for (String required : List.of("command_id", "client_id", "type")) {
-            if (!tree.path(required).isTextual() || tree.path(required).asText().isEmpty()) {
-                throw new IllegalArgumentException("envelope field '" + required + "' must be a non-empty string");
-            }
-        }
-        JsonNode payload = tree.get("payload");
-        if (payload != null && !payload.isNull() && !payload.isObject()) {
-            throw new IllegalArgumentException("envelope field 'payload' must be an object");
-        }
-        JsonNode expect = tree.get("expect");
-        if (expect != null && !expect.isNull() && !expect.isObject()) {
-            throw new IllegalArgumentException("envelope field 'expect' must be an object");
-        }
-        JsonNode taskId = tree.get("task_id");
-        if (taskId != null && !taskId.isNull() && !(taskId.isIntegralNumber() && taskId.canConvertToLong())) {
-            throw new IllegalArgumentException("envelope field 'task_id' must be an integer");
-        }
-        try {
-            return Json.MAPPER.treeToValue(tree, Command.class);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("unreadable envelope: " + e.getMessage());
-        }
-    }
-
-    private Task create(Command command, Instant now) {
+    Task create(Command command, Instant now) {
         if (command.expect() != null && !command.expect().isEmpty()) {
             throw Rejection.invalid("expect applies to updates and deletes; a new task has nothing to compare with");
         }
@@ -182,13 +67,12 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         ObjectNode metadata = TaskFields.metadata(fields.get("metadata"));
         Task parent = parentId == null ? null : requireParent(parentId, null);
 
-        int partition = context.recordMetadata().orElseThrow().partition();
         long seq = Objects.requireNonNullElse(sequence.get(SEQUENCE_KEY), 0L);
         long id = Partitioning.taskId(seq, partition, partitions);
         sequence.put(SEQUENCE_KEY, seq + 1);
 
         Task task = new Task(id, title, description, status, priority, assignee, parentId, List.of(), metadata,
-                now, now, status == TaskStatus.COMPLETED ? now : null);
+                now, now, status == TaskStatus.COMPLETED ? now : null, null);
         save(null, task);
         if (parent != null) {
             save(parent, withSubtasks(parent, append(parent.subtaskIds(), id)));
@@ -196,7 +80,7 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         return task;
     }
 
-    private Task update(Command command, Instant now) {
+    Task update(Command command, Instant now) {
         Task current = requireTask(command.taskId());
         ObjectNode fields = command.payload();
         if (fields.isEmpty()) {
@@ -214,6 +98,7 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         Long parentId = fields.has("parent_task_id") ? TaskFields.parentTaskId(fields.get("parent_task_id")) : current.parentTaskId();
         Instant completedAt = status != TaskStatus.COMPLETED ? null
                 : current.status() == TaskStatus.COMPLETED ? current.completedAt() : now;
+        String statusReason = status == current.status() ? current.statusReason() : null;
 
         Task oldParent = null;
         Task newParent = null;
@@ -226,7 +111,7 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
             }
         }
         Task updated = new Task(current.id(), title, description, status, priority, assignee, parentId,
-                current.subtaskIds(), metadata, current.createdAt(), now, completedAt);
+                current.subtaskIds(), metadata, current.createdAt(), now, completedAt, statusReason);
         save(current, updated);
         if (oldParent != null) {
             save(oldParent, withSubtasks(oldParent, without(oldParent.subtaskIds(), current.id())));
@@ -237,7 +122,8 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         return updated;
     }
 
-    private JsonNode delete(Command command) {
+    /** Deletes the task and every descendant, and tells every partition that no instance may point at them. */
+    JsonNode delete(Command command) {
         Task root = requireTask(command.taskId());
         checkExpect(root, command.expect());
         List<Long> deleted = new ArrayList<>();
@@ -262,7 +148,48 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         result.set("deleted_task", Json.MAPPER.valueToTree(root));
         ArrayNode ids = result.putArray("deleted_ids");
         deleted.forEach(ids::add);
+
+        ObjectNode clear = Json.object();
+        clear.set("task_ids", ids.deepCopy());
+        out.command(Partitioning.ALL_PARTITIONS, new Command("clear-current-task:" + command.commandId(),
+                command.clientId(), CommandType.CLEAR_CURRENT_TASK.wire(), null, clear, null));
         return result;
+    }
+
+    /** Checks that an instance may point at task {@code id}: "Task N does not exist" otherwise. */
+    void requireExists(long id) {
+        if (!ownsId(id) || tasks.get(id) == null) {
+            throw Rejection.invalid("Task " + id + " does not exist");
+        }
+    }
+
+    /**
+     * Hands back the in-progress tasks of an expired instance that it last touched before it
+     * expired. Idempotent: a task already handed back is no longer in progress under that assignee.
+     */
+    void releaseExpired(String instanceId, Instant expiredAt, ExpiryPolicy policy, String reason) {
+        List<Task> held = new ArrayList<>();
+        byte[] prefix = TaskIndex.prefix(TaskIndex.Family.ASSIGNEE, instanceId);
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(TaskIndex.key(prefix, new byte[0]), TaskIndex.end(prefix))) {
+            it.forEachRemaining(kv -> {
+                Task task = tasks.get(TaskIndex.idOf(kv.key));
+                if (task != null && task.status() == TaskStatus.IN_PROGRESS && !task.updatedAt().isAfter(expiredAt)) {
+                    held.add(task);
+                }
+            });
+        }
+        for (Task t : held) {
+            Task after = switch (policy) {
+                case RELEASE -> new Task(t.id(), t.title(), t.description(), TaskStatus.PENDING, t.priority(), null,
+                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason);
+                case BLOCK -> new Task(t.id(), t.title(), t.description(), TaskStatus.BLOCKED, t.priority(), t.assignee(),
+                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason);
+                case KEEP -> t;
+            };
+            if (after != t) {
+                save(t, after);
+            }
+        }
     }
 
     private Task requireTask(Long id) {
@@ -278,13 +205,12 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
 
     /** The parent to attach {@code child} (null for a new task) to, refusing moves across partitions and cycles. */
     private Task requireParent(long parentId, Task child) {
-        int here = context.recordMetadata().orElseThrow().partition();
         if (!ownsId(parentId)) {
             throw Rejection.invalid(child == null
                     ? "Parent task " + parentId + " lives on partition " + Partitioning.partitionOfTask(parentId, partitions)
-                      + ", not " + here + ": send a subtask's create keyed by its parent id"
+                      + ", not " + partition + ": send a subtask's create keyed by its parent id"
                     : "Task " + child.id() + " cannot move under task " + parentId + ": a task's id fixes its partition ("
-                      + here + ") and task " + parentId + " lives on partition "
+                      + partition + ") and task " + parentId + " lives on partition "
                       + Partitioning.partitionOfTask(parentId, partitions) + "; create the task anew under the new parent instead");
         }
         Task parent = tasks.get(parentId);
@@ -306,7 +232,7 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
     }
 
     private boolean ownsId(long id) {
-        return Partitioning.partitionOfTask(id, partitions) == context.recordMetadata().orElseThrow().partition();
+        return id > 0 && Partitioning.partitionOfTask(id, partitions) == partition;
     }
 
     private static void checkExpect(Task current, ObjectNode expect) {
@@ -350,40 +276,12 @@ final class TaskCommandProcessor implements Processor<byte[], byte[], byte[], by
         } else {
             tasks.put(id, after);
         }
-        context.forward(new Record<>(Long.toString(id).getBytes(StandardCharsets.UTF_8),
-                after == null ? null : Json.bytes(after), commandTime), TopologyBuilder.TASKS_SINK);
-    }
-
-    private void reply(Reply reply) {
-        context.forward(new Record<>(reply.clientId().getBytes(StandardCharsets.UTF_8), Json.bytes(reply),
-                commandTime), TopologyBuilder.REPLIES_SINK);
-    }
-
-    private void remember(String commandId, long timestamp, Reply reply) {
-        dedup.put(commandId, Json.bytes(reply));
-        dedupExpiry.put(expiryKey(timestamp, commandId), new byte[0]);
-    }
-
-    private void expireDedup(long streamTime) {
-        Bytes until = expiryKey(streamTime - dedupRetention.toMillis(), "");
-        List<Bytes> expired = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = dedupExpiry.range(expiryKey(0, ""), until)) {
-            it.forEachRemaining((KeyValue<Bytes, byte[]> kv) -> expired.add(kv.key));
-        }
-        for (Bytes key : expired) {
-            dedupExpiry.delete(key);
-            dedup.delete(new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8));
-        }
-    }
-
-    private static Bytes expiryKey(long timestamp, String commandId) {
-        byte[] id = commandId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(Math.max(0, timestamp)).put(id).array());
+        out.task(id, after);
     }
 
     private static Task withSubtasks(Task t, List<Long> subtaskIds) {
         return new Task(t.id(), t.title(), t.description(), t.status(), t.priority(), t.assignee(), t.parentTaskId(),
-                subtaskIds, t.metadata(), t.createdAt(), t.updatedAt(), t.completedAt());
+                subtaskIds, t.metadata(), t.createdAt(), t.updatedAt(), t.completedAt(), t.statusReason());
     }
 
     private static List<Long> append(List<Long> ids, long id) {

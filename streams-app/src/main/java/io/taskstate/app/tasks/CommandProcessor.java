@@ -1,0 +1,259 @@
+package io.taskstate.app.tasks;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.protocol.Command;
+import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Heartbeat;
+import io.taskstate.protocol.Instance;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Outcome;
+import io.taskstate.protocol.Partitioning;
+import io.taskstate.protocol.Reply;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Applies the commands and heartbeats of one partition. Each input is validated against the
+ * current state and applied in one step: stores, indexes, dedup entry, snapshots, forwarded
+ * commands and the reply are all written inside the same exactly-once transaction.
+ *
+ * <p>Processing is deterministic: the time of a change is the input record's timestamp, never the
+ * wall clock, so re-processing an input after an aborted transaction yields the same ids, state and
+ * reply. The SDK relies on that to read replies before they commit (see the README). The one
+ * wall-clock part, noticing silent instances, only sends this partition an
+ * {@link CommandType#EXPIRE_INSTANCES} command; the expiry itself happens when that command is
+ * processed, in order with everything else.
+ */
+final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    private static final Duration DEDUP_SWEEP = Duration.ofMinutes(1);
+
+    private final Settings settings;
+    private ProcessorContext<byte[], byte[]> context;
+    private Output out;
+    private Dedup dedup;
+    private TaskHandler tasks;
+    private InstanceHandler instances;
+    private int partition;
+    private boolean expiryRequested;
+
+    /** What the processor is configured with. */
+    record Settings(int partitions, Duration dedupRetention, Duration instanceTimeout, ExpiryPolicy expiryPolicy,
+                    Duration expiryCheckInterval, String heartbeatsTopic) {
+    }
+
+    CommandProcessor(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.partition = context.taskId().partition();
+        this.out = new Output(context);
+        this.dedup = new Dedup(context.getStateStore(TaskStores.DEDUP), context.getStateStore(TaskStores.DEDUP_EXPIRY),
+                settings.dedupRetention());
+        this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
+                context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE), out);
+        this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
+                settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
+        context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
+        context.schedule(settings.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkExpiry);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        out.at(record.timestamp());
+        boolean heartbeat = context.recordMetadata().map(m -> m.topic().equals(settings.heartbeatsTopic())).orElse(false);
+        if (heartbeat) {
+            processHeartbeat(record);
+            return;
+        }
+        Command command;
+        CommandType type;
+        try {
+            command = parse(record.value());
+            type = CommandType.parse(command.type()).orElseThrow(
+                    () -> new IllegalArgumentException("unknown command type '" + command.type() + "'"));
+        } catch (IllegalArgumentException e) {
+            TopologyBuilder.deadLetter(context, record, e.getMessage());
+            replyToUnreadable(record, e.getMessage());
+            return;
+        }
+        Dedup.Entry previous = dedup.get(command.commandId());
+        if (previous != null) {
+            if (previous.forwarded() != null) {
+                forward(previous.forwarded());
+            } else if (previous.reply() != null) {
+                out.reply(previous.reply().to(command.clientId()));
+            }
+            return;
+        }
+        Instant now = Instant.ofEpochMilli(record.timestamp());
+        Dedup.Entry entry;
+        try {
+            entry = apply(type, command, now);
+        } catch (Rejection r) {
+            entry = new Dedup.Entry(Reply.failed(command, r.outcome, r.getMessage()), null);
+        }
+        dedup.remember(command.commandId(), record.timestamp(), entry);
+        if (entry.forwarded() != null) {
+            forward(entry.forwarded());
+        } else if (entry.reply() != null) {
+            out.reply(entry.reply());
+        }
+    }
+
+    private Dedup.Entry apply(CommandType type, Command command, Instant now) {
+        return switch (type) {
+            case CREATE_TASK -> ok(command, tasks.create(command, now));
+            case UPDATE_TASK -> ok(command, tasks.update(command, now));
+            case DELETE_TASK -> ok(command, tasks.delete(command));
+            case SET_INSTANCE_STATE -> setInstanceState(command, now);
+            case APPLY_INSTANCE_STATE -> ok(command, instances.apply(command.payload(), now));
+            case CLEAR_CURRENT_TASK -> {
+                instances.clearCurrentTask(command.payload().path("task_ids"));
+                yield new Dedup.Entry(null, null);
+            }
+            case EXPIRE_INSTANCES -> {
+                expiryRequested = false;
+                instances.expire(now);
+                yield new Dedup.Entry(null, null);
+            }
+            case RELEASE_EXPIRED -> {
+                ObjectNode p = command.payload();
+                tasks.releaseExpired(p.path("instance_id").asText(), Instant.ofEpochMilli(p.path("expired_at").asLong()),
+                        settings.expiryPolicy(), p.path("reason").asText());
+                yield new Dedup.Entry(null, null);
+            }
+        };
+    }
+
+    /**
+     * Checked here, then applied where the instance lives. When the state names a current task, the
+     * command comes to that task's partition first, which checks the task exists.
+     */
+    private Dedup.Entry setInstanceState(Command command, Instant now) {
+        InstanceHandler.check(command.payload());
+        Long taskId = InstanceHandler.currentTaskIdOf(command.payload());
+        if (taskId != null && Partitioning.partitionOfTask(taskId, settings.partitions()) != partition) {
+            return forwarded(command, CommandType.SET_INSTANCE_STATE);
+        }
+        if (taskId != null) {
+            tasks.requireExists(taskId);
+        }
+        String instanceId = InstanceHandler.instanceId(command.payload().get("instance_id"));
+        if (instances.owns(instanceId)) {
+            return ok(command, instances.apply(command.payload(), now));
+        }
+        return forwarded(command, CommandType.APPLY_INSTANCE_STATE);
+    }
+
+    private void processHeartbeat(Record<byte[], byte[]> record) {
+        Heartbeat heartbeat;
+        try {
+            heartbeat = Json.read(record.value(), Heartbeat.class);
+            InstanceHandler.instanceId(Json.MAPPER.valueToTree(heartbeat.instanceId()));
+        } catch (RuntimeException e) {
+            TopologyBuilder.deadLetter(context, record, "unreadable heartbeat: " + e.getMessage());
+            return;
+        }
+        if (!instances.owns(heartbeat.instanceId())) {
+            TopologyBuilder.deadLetter(context, record, "heartbeat of " + heartbeat.instanceId() + " on partition "
+                    + partition + ", but it belongs on " + instances.partitionOf(heartbeat.instanceId()));
+            return;
+        }
+        Instance instance = instances.heartbeat(heartbeat.instanceId(), Instant.ofEpochMilli(record.timestamp()));
+        if (heartbeat.wantsReply()) {
+            out.reply(new Reply(heartbeat.commandId(), heartbeat.clientId(), Outcome.OK, null, Json.MAPPER.valueToTree(instance)));
+        }
+    }
+
+    /** Wall clock: if an instance of this partition went silent, ask this partition to expire it. */
+    private void checkExpiry(long wallClock) {
+        if (!expiryRequested && instances.anyDue(Instant.ofEpochMilli(wallClock))) {
+            expiryRequested = true;
+            out.at(wallClock);
+            forward(new Command("expire-instances:" + partition + ":" + wallClock, "taskstate",
+                    CommandType.EXPIRE_INSTANCES.wire(), null, Json.object(), null));
+        }
+    }
+
+    private void forward(Command command) {
+        String key = switch (CommandType.parse(command.type()).orElseThrow()) {
+            case SET_INSTANCE_STATE -> Long.toString(InstanceHandler.currentTaskIdOf(command.payload()));
+            case APPLY_INSTANCE_STATE -> Partitioning.routingKey(instances.partitionOf(
+                    InstanceHandler.instanceId(command.payload().get("instance_id"))));
+            default -> Partitioning.routingKey(partition);
+        };
+        out.command(key, command);
+    }
+
+    private static Dedup.Entry forwarded(Command command, CommandType as) {
+        return new Dedup.Entry(null, new Command(command.commandId(), command.clientId(), as.wire(), command.taskId(),
+                command.payload(), command.expect()));
+    }
+
+    private static Dedup.Entry ok(Command command, Object result) {
+        return new Dedup.Entry(Reply.ok(command, Json.MAPPER.valueToTree(result)), null);
+    }
+
+    /** A dead-lettered command that still names its sender is answered, so the caller need not wait for a timeout. */
+    private void replyToUnreadable(Record<byte[], byte[]> record, String reason) {
+        JsonNode tree;
+        try {
+            tree = Json.tree(record.value());
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (tree != null && tree.path("command_id").isTextual() && tree.path("client_id").isTextual()
+                && !tree.path("command_id").asText().isEmpty() && !tree.path("client_id").asText().isEmpty()) {
+            out.reply(new Reply(tree.path("command_id").asText(), tree.path("client_id").asText(), Outcome.INVALID,
+                    "Unreadable command (" + reason + "); it went to the dead-letter topic and changed nothing", null));
+        }
+    }
+
+    static Command parse(byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("empty record: a command needs a JSON envelope");
+        }
+        JsonNode tree;
+        try {
+            tree = Json.tree(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new IllegalArgumentException("a command envelope must be a JSON object");
+        }
+        for (String required : List.of("command_id", "client_id", "type")) {
+            if (!tree.path(required).isTextual() || tree.path(required).asText().isEmpty()) {
+                throw new IllegalArgumentException("envelope field '" + required + "' must be a non-empty string");
+            }
+        }
+        JsonNode payload = tree.get("payload");
+        if (payload != null && !payload.isNull() && !payload.isObject()) {
+            throw new IllegalArgumentException("envelope field 'payload' must be an object");
+        }
+        JsonNode expect = tree.get("expect");
+        if (expect != null && !expect.isNull() && !expect.isObject()) {
+            throw new IllegalArgumentException("envelope field 'expect' must be an object");
+        }
+        JsonNode taskId = tree.get("task_id");
+        if (taskId != null && !taskId.isNull() && !(taskId.isIntegralNumber() && taskId.canConvertToLong())) {
+            throw new IllegalArgumentException("envelope field 'task_id' must be an integer");
+        }
+        try {
+            return Json.MAPPER.treeToValue(tree, Command.class);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("unreadable envelope: " + e.getMessage());
+        }
+    }
+}
