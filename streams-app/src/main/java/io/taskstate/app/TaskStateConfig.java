@@ -2,10 +2,20 @@ package io.taskstate.app;
 
 import io.taskstate.app.tasks.ExpiryPolicy;
 import io.taskstate.protocol.Topic;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -40,6 +50,8 @@ public record TaskStateConfig(
         int embeddedKafkaPort,
         int embeddedControllerPort,
         Map<String, String> kafka) {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
 
     public static final String BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     public static final String HTTP_HOST = "TASKSTATE_HTTP_HOST";
@@ -102,7 +114,12 @@ public record TaskStateConfig(
         Map<String, String> kafka = new TreeMap<>();
         s.forEach((k, v) -> {
             if (k.startsWith("KAFKA_") && !k.equals(BOOTSTRAP)) {
-                kafka.put(k.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+                String name = k.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (isClientSetting(name)) {
+                    kafka.put(name, v);
+                } else {
+                    log.warn("Ignoring {}: {} is not a Kafka client setting", k, name);
+                }
             }
         });
         return new TaskStateConfig(
@@ -122,6 +139,49 @@ public record TaskStateConfig(
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
                 kafka);
+    }
+
+    /**
+     * Whether {@code name} is a setting of a Kafka client (producer, consumer, admin, Streams),
+     * possibly behind a Streams client prefix; environment variables such as {@code KAFKA_HOME}
+     * or {@code KAFKA_HEAP_OPTS} are not.
+     */
+    static boolean isClientSetting(String name) {
+        for (String prefix : CLIENT_PREFIXES) {
+            if (name.startsWith(prefix) && KNOWN_SETTINGS.contains(name.substring(prefix.length()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final List<String> CLIENT_PREFIXES = List.of("", StreamsConfig.PRODUCER_PREFIX,
+            StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
+            StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.TOPIC_PREFIX);
+    private static final Set<String> KNOWN_SETTINGS = knownSettings();
+
+    private static Set<String> knownSettings() {
+        Set<String> names = new HashSet<>();
+        names.addAll(ProducerConfig.configNames());
+        names.addAll(ConsumerConfig.configNames());
+        names.addAll(AdminClientConfig.configNames());
+        names.addAll(StreamsConfig.configDef().names());
+        names.addAll(topicConfigNames());
+        return Set.copyOf(names);
+    }
+
+    private static Set<String> topicConfigNames() {
+        Set<String> names = new HashSet<>();
+        for (java.lang.reflect.Field f : TopicConfig.class.getFields()) {
+            if (f.getName().endsWith("_CONFIG") && f.getType() == String.class) {
+                try {
+                    names.add((String) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return names;
     }
 
     public String topic(Topic topic) {

@@ -6,6 +6,10 @@ import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.protocol.Topic;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +17,7 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -143,6 +148,22 @@ public final class TaskStateServer implements AutoCloseable {
         return p;
     }
 
+    /** This instance's stable group member id: made once, kept under the data directory. */
+    static String memberId(TaskStateConfig c) {
+        Path file = c.dataDir().resolve("streams").resolve("member-id");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            Files.createDirectories(file.getParent());
+            String id = c.applicationId() + "-" + UUID.randomUUID();
+            Files.writeString(file, id);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot keep the group member id in " + file, e);
+        }
+    }
+
     static Properties streamsProperties(TaskStateConfig c, HostInfo self) {
         Properties p = new Properties();
         p.putAll(clientProperties(c));
@@ -152,6 +173,9 @@ public final class TaskStateServer implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // Static membership: a restart (even after kill -9) takes its partitions back at once instead
+        // of waiting out the dead member's session timeout. The id is kept in the data directory.
+        p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), memberId(c));
         return p;
     }
 }

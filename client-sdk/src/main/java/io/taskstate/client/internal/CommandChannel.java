@@ -139,14 +139,16 @@ public final class CommandChannel implements AutoCloseable {
         if (previous != null) {
             return previous; // the same command is already in flight: share its reply
         }
-        reply.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        // Callers see the outcome only after the command id has left the in-flight map, so a retry
+        // with the same id made from their failure handling is sent again rather than joined to this one.
+        CompletableFuture<Reply> settled = reply.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> pending.remove(commandId, reply));
         producer.send(new ProducerRecord<>(topic, partition, key, value), (metadata, error) -> {
             if (error != null) {
                 reply.completeExceptionally(error);
             }
         });
-        return reply;
+        return settled;
     }
 
     private void readReplies() {

@@ -1,0 +1,160 @@
+package io.taskstate.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.taskstate.protocol.Topic;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Parsing the settings: defaults, overrides, Kafka client passthrough, masking and the errors a user sees. */
+class TaskStateConfigTest {
+
+    @Test
+    void nothing_set_means_the_documented_defaults_and_the_embedded_broker() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of());
+
+        assertThat(config.embedded()).isTrue();
+        assertThat(config.bootstrapServers()).isEmpty();
+        assertThat(config.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(config.partitions()).isEqualTo(6);
+        assertThat(config.replicationFactor()).isEqualTo((short) -1);
+        assertThat(config.instanceTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.topicPrefix()).isEqualTo(Topic.DEFAULT_PREFIX);
+        assertThat(config.applicationId()).isEqualTo("taskstate");
+        assertThat(config.embeddedKafkaPort()).isEqualTo(9092);
+        assertThat(config.embeddedControllerPort()).isEqualTo(9093);
+        assertThat(config.kafka()).isEmpty();
+    }
+
+    @Test
+    void every_setting_can_be_overridden_by_its_variable_name() {
+        TaskStateConfig config = TaskStateConfig.from(Map.ofEntries(
+                Map.entry(TaskStateConfig.BOOTSTRAP, "kafka-1:9092,kafka-2:9092"),
+                Map.entry(TaskStateConfig.HTTP_HOST, "0.0.0.0"),
+                Map.entry(TaskStateConfig.HTTP_PORT, "9000"),
+                Map.entry(TaskStateConfig.DATA_DIR, "/var/lib/taskstate"),
+                Map.entry(TaskStateConfig.PARTITIONS, "12"),
+                Map.entry(TaskStateConfig.REPLICATION_FACTOR, "3"),
+                Map.entry(TaskStateConfig.INSTANCE_TIMEOUT, "PT30S"),
+                Map.entry(TaskStateConfig.COMMAND_TIMEOUT, "PT2S"),
+                Map.entry(TaskStateConfig.DEDUP_RETENTION, "P1D"),
+                Map.entry(TaskStateConfig.TOPIC_PREFIX, "team-a."),
+                Map.entry(TaskStateConfig.APPLICATION_ID, "taskstate-team-a"),
+                Map.entry(TaskStateConfig.EMBEDDED_KAFKA_PORT, "19092"),
+                Map.entry(TaskStateConfig.EMBEDDED_CONTROLLER_PORT, "19093")));
+
+        assertThat(config.embedded()).isFalse();
+        assertThat(config.bootstrapServers()).contains("kafka-1:9092,kafka-2:9092");
+        assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+        assertThat(config.httpPort()).isEqualTo(9000);
+        assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/taskstate"));
+        assertThat(config.partitions()).isEqualTo(12);
+        assertThat(config.replicationFactor()).isEqualTo((short) 3);
+        assertThat(config.instanceTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(1));
+        assertThat(config.topicPrefix()).isEqualTo("team-a.");
+        assertThat(config.topic(Topic.TASKS)).isEqualTo("team-a.tasks");
+        assertThat(config.applicationId()).isEqualTo("taskstate-team-a");
+        assertThat(config.embeddedKafkaPort()).isEqualTo(19092);
+        assertThat(config.embeddedControllerPort()).isEqualTo(19093);
+    }
+
+    @Test
+    void blank_values_take_the_default_and_values_are_trimmed() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of(
+                TaskStateConfig.BOOTSTRAP, "  ",
+                TaskStateConfig.HTTP_PORT, "",
+                TaskStateConfig.PARTITIONS, " 3 "));
+
+        assertThat(config.embedded()).isTrue();
+        assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.partitions()).isEqualTo(3);
+    }
+
+    @Test
+    void kafka_variables_pass_through_as_client_settings_except_the_bootstrap_servers() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of(
+                TaskStateConfig.BOOTSTRAP, "broker:9093",
+                "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_MECHANISM", "PLAIN",
+                "KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                        + "username=\"agent\" password=\"hunter2\";",
+                "TASKSTATE_UNKNOWN_THING", "ignored",
+                "PATH", "/usr/bin"));
+
+        assertThat(config.kafka()).containsOnlyKeys("security.protocol", "sasl.mechanism", "sasl.jaas.config");
+        assertThat(config.kafka().get("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(config.kafka().get("sasl.mechanism")).isEqualTo("PLAIN");
+        assertThat(config.kafka().get("sasl.jaas.config")).isEqualTo(
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"agent\" password=\"hunter2\";");
+        assertThat(config.bootstrapServers()).contains("broker:9093");
+    }
+
+    @Test
+    void kafka_tooling_variables_that_are_not_client_settings_are_not_passed_through() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of(
+                "KAFKA_HOME", "/opt/kafka",
+                "KAFKA_HEAP_OPTS", "-Xmx1g",
+                "KAFKA_PRODUCER_COMPRESSION_TYPE", "zstd",
+                "KAFKA_MAX_POLL_RECORDS", "100"));
+
+        assertThat(config.kafka()).containsOnlyKeys("producer.compression.type", "max.poll.records");
+    }
+
+    @Test
+    void to_string_names_the_client_settings_but_never_shows_their_values() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of(
+                "KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"agent\" password=\"s3cr3t-pa55\";",
+                "KAFKA_SSL_TRUSTSTORE_PASSWORD", "trust-me-not"));
+
+        String shown = config.toString();
+
+        assertThat(shown).contains("sasl.jaas.config", "ssl.truststore.password", "masked")
+                .doesNotContain("s3cr3t-pa55", "trust-me-not", "ScramLoginModule");
+    }
+
+    @Test
+    void partitions_that_are_not_a_number_name_the_variable_and_the_expected_form() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.PARTITIONS, "abc")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_PARTITIONS must be an integer, got 'abc'");
+    }
+
+    @Test
+    void zero_partitions_name_the_variable_and_the_allowed_range() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.PARTITIONS, "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_PARTITIONS must be between 1 and 10000, got 0");
+    }
+
+    @Test
+    void a_port_out_of_range_names_the_variable_and_what_a_port_is() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.HTTP_PORT, "70000")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_HTTP_PORT must be a port number")
+                .hasMessageContaining("got 70000");
+    }
+
+    @Test
+    void a_duration_in_words_names_the_variable_and_the_iso_8601_form() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.INSTANCE_TIMEOUT, "5 minutes")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_INSTANCE_TIMEOUT must be an ISO-8601 duration such as PT5M, got '5 minutes'");
+    }
+
+    @Test
+    void a_duration_that_is_not_positive_is_refused() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.COMMAND_TIMEOUT, "PT0S")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_COMMAND_TIMEOUT must be a positive duration, got PT0S");
+    }
+}
