@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.client.internal.CommandChannel;
 import io.taskstate.client.internal.HttpApi;
 import io.taskstate.protocol.Command;
+import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.CommandType;
 import io.taskstate.protocol.Heartbeat;
 import io.taskstate.protocol.Instance;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Spliterators;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -114,6 +116,117 @@ public final class TaskStateClient implements AutoCloseable {
     /** Deletes the task and every descendant. */
     public DeletedTasks deleteTask(long id) {
         return await(deleteTaskAsync(id));
+    }
+
+    // ---- claims
+
+    /** Takes task {@code id} for {@code assignee} if it is pending; {@link TaskStateException.Conflict} says who holds it otherwise. */
+    public CompletableFuture<Task> claimAsync(long id, String assignee, Duration lease) {
+        ObjectNode p = Json.object();
+        p.put("assignee", assignee);
+        if (lease != null) {
+            p.put("lease_seconds", lease.toSeconds());
+        }
+        return taskCommand(CommandType.CLAIM_TASK, id, p);
+    }
+
+    public Task claim(long id, String assignee) {
+        return await(claimAsync(id, assignee, null));
+    }
+
+    /** Claims under a lease: unless renewed (or heartbeated while it is the current task), the task goes back to pending. */
+    public Task claim(long id, String assignee, Duration lease) {
+        return await(claimAsync(id, assignee, lease));
+    }
+
+    /**
+     * Takes the best pending task that {@code filter} allows, across all partitions: priority
+     * critical first, then oldest. Empty when nothing is available.
+     */
+    public CompletableFuture<Optional<Task>> claimNextAsync(String assignee, ClaimFilter filter, Duration lease) {
+        ObjectNode body = Json.object();
+        body.put("assignee", assignee);
+        body.set("filters", Json.MAPPER.valueToTree(filter == null ? ClaimFilter.ANY : filter));
+        if (lease != null) {
+            body.put("lease_seconds", lease.toSeconds());
+        }
+        return http.post("api/v1/tasks/claim", body).handle((answer, error) -> {
+            if (error != null) {
+                throw failure(error, null);
+            }
+            return Optional.ofNullable(answer).map(t -> Json.convert(t, Task.class));
+        });
+    }
+
+    public Optional<Task> claimNext(String assignee, ClaimFilter filter) {
+        return await(claimNextAsync(assignee, filter, null));
+    }
+
+    public Optional<Task> claimNext(String assignee, ClaimFilter filter, Duration lease) {
+        return await(claimNextAsync(assignee, filter, lease));
+    }
+
+    /** The holder hands the task back to pending; {@code force} lets anyone. */
+    public CompletableFuture<Task> releaseAsync(long id, String assignee, boolean force) {
+        ObjectNode p = Json.object();
+        p.put("assignee", assignee);
+        if (force) {
+            p.put("force", true);
+        }
+        return taskCommand(CommandType.RELEASE_TASK, id, p);
+    }
+
+    public Task release(long id, String assignee) {
+        return await(releaseAsync(id, assignee, false));
+    }
+
+    /** The holder marks the task completed, merging {@code metadata} (may be null) into the task's. */
+    public CompletableFuture<Task> completeAsync(long id, String assignee, Map<String, ?> metadata, boolean force) {
+        ObjectNode p = Json.object();
+        p.put("assignee", assignee);
+        if (metadata != null) {
+            p.set("metadata", Json.MAPPER.valueToTree(metadata));
+        }
+        if (force) {
+            p.put("force", true);
+        }
+        return taskCommand(CommandType.COMPLETE_TASK, id, p);
+    }
+
+    public Task complete(long id, String assignee) {
+        return await(completeAsync(id, assignee, null, false));
+    }
+
+    public Task complete(long id, String assignee, Map<String, ?> metadata) {
+        return await(completeAsync(id, assignee, metadata, false));
+    }
+
+    /** Extends the holder's lease by its length. */
+    public Task renewLease(long id, String assignee) {
+        ObjectNode p = Json.object();
+        p.put("assignee", assignee);
+        return await(taskCommand(CommandType.RENEW_LEASE, id, p));
+    }
+
+    /**
+     * Runs a worker loop in the background: heartbeats as {@code assignee}, claims the next task
+     * {@code filter} allows, runs {@code handler} on it, then completes it, or releases it if the
+     * handler throws. When nothing is available it asks again after {@code idle}. Close the
+     * returned worker to stop after the current task.
+     */
+    public Worker work(String assignee, ClaimFilter filter, Duration idle, TaskHandler handler) {
+        return new Worker(this, assignee, filter, idle, handler);
+    }
+
+    /** What a {@link Worker} does with each task it claims; throwing releases the task. */
+    @FunctionalInterface
+    public interface TaskHandler {
+        /** Returns metadata to merge into the completed task (or null). */
+        Map<String, ?> handle(Task task) throws Exception;
+    }
+
+    private CompletableFuture<Task> taskCommand(CommandType type, long id, ObjectNode payload) {
+        return write(type, id, id, payload, null, UUID.randomUUID().toString()).thenApply(r -> Json.convert(r, Task.class));
     }
 
     /**

@@ -11,6 +11,14 @@ import java.util.Optional;
  */
 public enum CommandType {
     CREATE_TASK, UPDATE_TASK, DELETE_TASK,
+    /** Take a pending task: in progress, held by the assignee, optionally under a lease. */
+    CLAIM_TASK,
+    /** The holder (or anyone, forced) hands a task back to pending. */
+    RELEASE_TASK,
+    /** The holder (or anyone, forced) marks a task completed. */
+    COMPLETE_TASK,
+    /** The holder extends its lease on a task. */
+    RENEW_LEASE,
     /** Partial update of an instance; sent to the partition of its {@code current_task_id} first, if any. */
     SET_INSTANCE_STATE,
     /** Internal: a validated {@link #SET_INSTANCE_STATE}, applied on the instance's partition. */
@@ -20,7 +28,13 @@ public enum CommandType {
     /** Internal, to a partition itself: check which of its instances stopped heartbeating. */
     EXPIRE_INSTANCES,
     /** Internal, to every partition: an instance expired; hand its in-progress tasks back. */
-    RELEASE_EXPIRED;
+    RELEASE_EXPIRED,
+    /** Internal, to an instance's partition: the task it now holds, or that it no longer holds one. */
+    SET_CURRENT_TASK,
+    /** Internal, to a partition itself: hand back tasks whose lease ran out. */
+    EXPIRE_LEASES,
+    /** Internal, to a task's partition: its holder heartbeated, so its lease (if any) is extended. */
+    RENEW_FROM_HEARTBEAT;
 
     /** Whether only the app itself may send this command. */
     public boolean internal() {

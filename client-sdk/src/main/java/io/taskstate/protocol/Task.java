@@ -11,6 +11,11 @@ import java.util.Objects;
  * <p>{@code metadata} is always an object ({@code {}} when none was given) and {@code subtask_ids}
  * always a list, so callers never need a null check. {@code status_reason} says why the app itself
  * changed the status (a holder stopped heartbeating); any status change by a caller clears it.
+ *
+ * <p>A claim may carry a lease: {@code lease_expires_at} is when the task goes back to pending unless
+ * its assignee renews it (explicitly, or by heartbeating while it is the assignee's current task);
+ * {@code lease_millis} is the lease's length, applied again at each renewal. Leaving
+ * {@code in_progress} ends the lease.
  */
 public record Task(
         long id,
@@ -25,7 +30,9 @@ public record Task(
         Instant createdAt,
         Instant updatedAt,
         Instant completedAt,
-        String statusReason) {
+        String statusReason,
+        Instant leaseExpiresAt,
+        Long leaseMillis) {
 
     public Task {
         Objects.requireNonNull(title, "title");
@@ -35,6 +42,27 @@ public record Task(
         Objects.requireNonNull(updatedAt, "updated_at");
         subtaskIds = subtaskIds == null ? List.of() : List.copyOf(subtaskIds);
         metadata = metadata == null ? Json.object() : metadata;
+    }
+
+    /** A task without a lease. */
+    public Task(long id, String title, String description, TaskStatus status, Priority priority, String assignee,
+                Long parentTaskId, List<Long> subtaskIds, ObjectNode metadata, Instant createdAt, Instant updatedAt,
+                Instant completedAt, String statusReason) {
+        this(id, title, description, status, priority, assignee, parentTaskId, subtaskIds, metadata, createdAt,
+                updatedAt, completedAt, statusReason, null, null);
+    }
+
+    /** This task with another status, assignee and lease, changed at {@code now}; {@code completed_at} follows the status. */
+    public Task moved(TaskStatus newStatus, String newAssignee, Instant now, String reason, Instant leaseUntil, Long leaseLength) {
+        Instant completed = newStatus != TaskStatus.COMPLETED ? null : status == TaskStatus.COMPLETED ? completedAt : now;
+        return new Task(id, title, description, newStatus, priority, newAssignee, parentTaskId, subtaskIds, metadata,
+                createdAt, now, completed, reason, leaseUntil, leaseLength);
+    }
+
+    /** This task with other metadata, changed at {@code now}. */
+    public Task withMetadata(ObjectNode newMetadata, Instant now) {
+        return new Task(id, title, description, status, priority, assignee, parentTaskId, subtaskIds, newMetadata,
+                createdAt, now, completedAt, statusReason, leaseExpiresAt, leaseMillis);
     }
 
     /** The partition this task lives on, out of {@code partitions}. */

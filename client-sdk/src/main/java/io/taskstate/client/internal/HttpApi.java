@@ -27,14 +27,23 @@ public final class HttpApi {
 
     /** GETs {@code pathAndQuery} (relative to the base URL) and parses the JSON body. */
     public CompletableFuture<JsonNode> get(String pathAndQuery) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(pathAndQuery))
-                .timeout(timeout)
-                .header("Accept", "application/json")
-                .GET()
-                .build();
+        return send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET());
+    }
+
+    /** POSTs {@code body} as JSON; an empty answer (204) completes with {@code null}. */
+    public CompletableFuture<JsonNode> post(String path, JsonNode body) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+    }
+
+    private CompletableFuture<JsonNode> send(HttpRequest.Builder builder) {
+        HttpRequest request = builder.timeout(timeout).header("Accept", "application/json").build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             JsonNode body;
             try {
+                if (response.statusCode() == 204) {
+                    return null;
+                }
                 body = response.body().length == 0 ? Json.object() : Json.tree(response.body());
             } catch (IOException e) {
                 throw new Problem(response.statusCode(), "Unreadable answer from " + request.uri() + ": " + e.getMessage());

@@ -12,6 +12,7 @@ import io.taskstate.app.query.TaskQueries;
 import io.taskstate.client.InstanceUpdate;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.client.internal.HttpApi;
+import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.CommandType;
 import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Json;
@@ -50,12 +51,18 @@ public final class ApiServer implements AutoCloseable {
     private final TaskStateClient writer;
     private final Duration forwardTimeout;
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
+    private final ClaimNext claimNext;
     private volatile TaskQueries queries;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
         this.writer = writer;
         this.forwardTimeout = forwardTimeout;
+        this.claimNext = new ClaimNext(writer, (peerHost, filter) -> {
+            ObjectNode body = Json.object();
+            body.set("filters", Json.MAPPER.valueToTree(filter));
+            return peer(peerHost).post("internal/v1/tasks/claimable", body).thenApply(b -> slice(b, "tasks", Task.class));
+        });
         this.app = Javalin.create(config -> {
             config.jetty.host = host;
             config.jetty.port = port;
@@ -69,6 +76,11 @@ public final class ApiServer implements AutoCloseable {
         r.post("/api/v1/tasks", this::createTask);
         r.get("/api/v1/tasks", this::queryTasks);
         r.get("/api/v1/tasks/{id}", this::getTask);
+        r.post("/api/v1/tasks/claim", this::claimNext);
+        r.post("/api/v1/tasks/{id}/claim", ctx -> taskCommand(ctx, CommandType.CLAIM_TASK));
+        r.post("/api/v1/tasks/{id}/release", ctx -> taskCommand(ctx, CommandType.RELEASE_TASK));
+        r.post("/api/v1/tasks/{id}/complete", ctx -> taskCommand(ctx, CommandType.COMPLETE_TASK));
+        r.post("/api/v1/tasks/{id}/renew", ctx -> taskCommand(ctx, CommandType.RENEW_LEASE));
         r.patch("/api/v1/tasks/{id}", this::updateTask);
         r.delete("/api/v1/tasks/{id}", this::deleteTask);
 
@@ -78,6 +90,7 @@ public final class ApiServer implements AutoCloseable {
         r.get("/api/v1/instances", this::listInstances);
 
         r.get("/internal/v1/tasks", this::localQuery);
+        r.post("/internal/v1/tasks/claimable", this::localClaimable);
         r.get("/internal/v1/instances", this::localInstances);
         r.get("/internal/v1/instances/{id}", this::localInstance);
         r.get("/internal/v1/tasks/{id}", this::localTask);
@@ -146,6 +159,83 @@ public final class ApiServer implements AutoCloseable {
         long id = taskId(ctx);
         respond(ctx, writer.write(CommandType.DELETE_TASK, id, id, Json.object(), null, commandId(ctx)),
                 result -> json(ctx, 200, result));
+    }
+
+    /** Claim, release, complete and renew: the body is the command's payload, checked by the processor. */
+    private void taskCommand(Context ctx, CommandType type) {
+        long id = taskId(ctx);
+        respond(ctx, writer.write(type, id, id, jsonBody(ctx), null, commandId(ctx)), result -> json(ctx, 200, result));
+    }
+
+    private void claimNext(Context ctx) {
+        ObjectNode body = jsonBody(ctx);
+        for (String name : (Iterable<String>) body::fieldNames) {
+            if (!Set.of("assignee", "lease_seconds", "filters").contains(name)) {
+                throw ApiException.badRequest("Invalid field: " + name + ". Allowed: assignee, lease_seconds, filters");
+            }
+        }
+        ClaimFilter filter = claimFilter(body.get("filters"));
+        ObjectNode claim = Json.object();
+        claim.set("assignee", body.get("assignee"));
+        if (body.has("lease_seconds")) {
+            claim.set("lease_seconds", body.get("lease_seconds"));
+        }
+        if (!claim.path("assignee").isTextual() || claim.path("assignee").asText().isBlank()) {
+            throw ApiException.badRequest("assignee is required: give the name of the worker (its instance id)");
+        }
+        respond(ctx, claimNext.claim(queries(), filter, claim, commandId(ctx)), won -> {
+            if (won.isPresent()) {
+                json(ctx, 200, won.get());
+            } else {
+                ctx.status(204);
+            }
+        });
+    }
+
+    private void localClaimable(Context ctx) {
+        ObjectNode body = jsonBody(ctx);
+        TaskQueries.Slice<Task> slice = queries().claimable(claimFilter(body.get("filters")), ClaimNext.CANDIDATES);
+        ObjectNode answer = page(slice.items(), Integer.MAX_VALUE);
+        ArrayNode partitions = answer.putArray("partitions");
+        slice.partitions().forEach(partitions::add);
+        json(ctx, 200, answer);
+    }
+
+    private static final Set<String> CLAIM_FILTERS = Set.of("priority", "unassigned_only", "parent_task_id", "title_contains", "metadata");
+
+    private static ClaimFilter claimFilter(JsonNode filters) {
+        if (filters == null || filters.isNull()) {
+            return ClaimFilter.ANY;
+        }
+        if (!filters.isObject()) {
+            throw ApiException.badRequest("filters must be a JSON object of " + String.join(", ", CLAIM_FILTERS.stream().sorted().toList()));
+        }
+        for (String name : (Iterable<String>) filters::fieldNames) {
+            if (!CLAIM_FILTERS.contains(name)) {
+                throw ApiException.badRequest("Invalid filter: " + name + ". Allowed: " + String.join(", ", CLAIM_FILTERS.stream().sorted().toList()));
+            }
+        }
+        JsonNode priority = filters.get("priority");
+        if (priority != null && !priority.isNull() && (!priority.isTextual() || Priority.parse(priority.asText()).isEmpty())) {
+            throw ApiException.badRequest("Invalid priority. Must be one of: " + Priority.VALID);
+        }
+        JsonNode metadata = filters.get("metadata");
+        if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
+            throw ApiException.badRequest("filters.metadata must be a JSON object of field values");
+        }
+        JsonNode parent = filters.get("parent_task_id");
+        if (parent != null && !parent.isNull() && !(parent.isIntegralNumber() && parent.canConvertToLong())) {
+            throw ApiException.badRequest("filters.parent_task_id must be an integer task id");
+        }
+        JsonNode unassigned = filters.get("unassigned_only");
+        if (unassigned != null && !unassigned.isNull() && !unassigned.isBoolean()) {
+            throw ApiException.badRequest("filters.unassigned_only must be true or false");
+        }
+        JsonNode title = filters.get("title_contains");
+        if (title != null && !title.isNull() && !title.isTextual()) {
+            throw ApiException.badRequest("filters.title_contains must be a string");
+        }
+        return Json.convert(filters, ClaimFilter.class);
     }
 
     private void heartbeat(Context ctx) {
@@ -386,7 +476,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** The union of every instance's slice; refuses to present a partial answer as complete. */
-    private static <T> List<T> merge(TaskQueries q, List<CompletableFuture<TaskQueries.Slice<T>>> parts) {
+    static <T> List<T> merge(TaskQueries q, List<CompletableFuture<TaskQueries.Slice<T>>> parts) {
         List<T> merged = new ArrayList<>();
         Set<Integer> covered = new TreeSet<>();
         parts.forEach(p -> {

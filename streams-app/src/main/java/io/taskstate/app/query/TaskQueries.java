@@ -2,6 +2,7 @@ package io.taskstate.app.query;
 
 import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.app.tasks.TaskStores;
+import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Task;
@@ -100,6 +101,38 @@ public final class TaskQueries {
         merged.sort(NEWEST_FIRST);
         return new Slice<>(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
     }
+
+    /**
+     * Up to {@code limit} pending tasks per local partition that {@code filter} allows, in the
+     * order {@code claim_next} takes them (priority critical first, then oldest, then smallest id).
+     */
+    public Slice<Task> claimable(ClaimFilter filter, int limit) {
+        List<Task> found = new ArrayList<>();
+        Set<Integer> read = localPartitions();
+        byte[] prefix = TaskIndex.prefix(TaskIndex.Family.CLAIM);
+        for (int partition : read) {
+            ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
+            ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+            int taken = 0;
+            try (KeyValueIterator<Bytes, byte[]> it = index.prefixScan(Bytes.wrap(prefix), new org.apache.kafka.common.serialization.BytesSerializer())) {
+                while (it.hasNext() && taken < limit) {
+                    Task task = tasks.get(TaskIndex.idOf(it.next().key));
+                    if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && filter.matches(task)) {
+                        found.add(task);
+                        taken++;
+                    }
+                }
+            }
+        }
+        found.sort(CLAIM_ORDER);
+        return new Slice<>(found, read);
+    }
+
+    /** The order {@code claim_next} takes pending tasks in. */
+    public static final Comparator<Task> CLAIM_ORDER = Comparator
+            .comparing((Task t) -> t.priority().ordinal()).reversed()
+            .thenComparing(Task::createdAt)
+            .thenComparingLong(Task::id);
 
     /** The number of partitions a complete answer covers. */
     public int partitions() {

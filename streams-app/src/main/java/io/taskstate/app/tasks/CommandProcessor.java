@@ -43,6 +43,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private InstanceHandler instances;
     private int partition;
     private boolean expiryRequested;
+    private boolean leaseExpiryRequested;
 
     /** What the processor is configured with. */
     record Settings(int partitions, Duration dedupRetention, Duration instanceTimeout, ExpiryPolicy expiryPolicy,
@@ -57,15 +58,21 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.partition = context.taskId().partition();
+        // A revived task is initialised again on this same object, and the request it was waiting for
+        // may have been lost with the aborted transaction.
+        this.expiryRequested = false;
+        this.leaseExpiryRequested = false;
         this.out = new Output(context);
         this.dedup = new Dedup(context.getStateStore(TaskStores.DEDUP), context.getStateStore(TaskStores.DEDUP_EXPIRY),
                 settings.dedupRetention());
         this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
-                context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE), out);
+                context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE),
+                context.getStateStore(TaskStores.LEASES), out);
         this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
                 settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
         context.schedule(settings.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkExpiry);
+        context.schedule(settings.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkLeases);
     }
 
     @Override
@@ -116,6 +123,23 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             case CREATE_TASK -> ok(command, tasks.create(command, now));
             case UPDATE_TASK -> ok(command, tasks.update(command, now));
             case DELETE_TASK -> ok(command, tasks.delete(command));
+            case CLAIM_TASK -> ok(command, tasks.claim(command, now));
+            case RELEASE_TASK -> ok(command, tasks.release(command, now));
+            case COMPLETE_TASK -> ok(command, tasks.complete(command, now));
+            case RENEW_LEASE -> ok(command, tasks.renew(command, now, false));
+            case RENEW_FROM_HEARTBEAT -> {
+                tasks.renew(command, now, true);
+                yield new Dedup.Entry(null, null);
+            }
+            case SET_CURRENT_TASK -> {
+                instances.setCurrentTask(command.payload(), now);
+                yield new Dedup.Entry(null, null);
+            }
+            case EXPIRE_LEASES -> {
+                leaseExpiryRequested = false;
+                tasks.expireLeases(now, command.commandId());
+                yield new Dedup.Entry(null, null);
+            }
             case SET_INSTANCE_STATE -> setInstanceState(command, now);
             case APPLY_INSTANCE_STATE -> ok(command, instances.apply(command.payload(), now));
             case CLEAR_CURRENT_TASK -> {
@@ -183,6 +207,16 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             out.at(wallClock);
             forward(new Command("expire-instances:" + partition + ":" + wallClock, "taskstate",
                     CommandType.EXPIRE_INSTANCES.wire(), null, Json.object(), null));
+        }
+    }
+
+    /** Wall clock: if a lease of this partition ran out, ask this partition to hand the task back. */
+    private void checkLeases(long wallClock) {
+        if (!leaseExpiryRequested && tasks.anyLeaseDue(Instant.ofEpochMilli(wallClock))) {
+            leaseExpiryRequested = true;
+            out.at(wallClock);
+            forward(new Command("expire-leases:" + partition + ":" + wallClock, "taskstate",
+                    CommandType.EXPIRE_LEASES.wire(), null, Json.object(), null));
         }
     }
 

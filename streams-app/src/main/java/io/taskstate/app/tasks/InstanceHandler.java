@@ -53,7 +53,10 @@ final class InstanceHandler {
         return partitionOf(id) == partition;
     }
 
-    /** Records a heartbeat at {@code now}; the first one creates the instance, {@code active}. */
+    /**
+     * Records a heartbeat at {@code now}; the first one creates the instance, {@code active}. A
+     * heartbeat of an instance that holds a current task also extends that task's lease, if it has one.
+     */
     Instance heartbeat(String id, Instant now) {
         Instance current = instances.get(id);
         Instance next = current == null
@@ -61,7 +64,32 @@ final class InstanceHandler {
                 : new Instance(id, current.status(), current.currentTaskId(), current.workingDirectory(),
                         current.metadata(), latest(current.lastHeartbeat(), now), null, null);
         save(next);
+        if (next.currentTaskId() != null) {
+            ObjectNode renew = Json.object();
+            renew.put("assignee", id);
+            out.command(next.currentTaskId().toString(), new Command("renew:" + id + ":" + now.toEpochMilli(), "taskstate",
+                    CommandType.RENEW_FROM_HEARTBEAT.wire(), next.currentTaskId(), renew, null));
+        }
         return next.at(now, timeout);
+    }
+
+    /**
+     * Records the task an instance now holds (creating the instance, as a sign of life), or clears
+     * it when the instance no longer holds {@code only_if_task_id}.
+     */
+    void setCurrentTask(ObjectNode payload, Instant now) {
+        String id = payload.path("instance_id").asText();
+        Instance current = instances.get(id);
+        JsonNode held = payload.get("task_id");
+        if (held != null && !held.isNull()) {
+            Instance base = current != null ? current
+                    : new Instance(id, InstanceStatus.ACTIVE, null, null, Json.object(), now, null, null);
+            save(new Instance(id, base.status(), held.asLong(), base.workingDirectory(), base.metadata(),
+                    latest(base.lastHeartbeat(), now), null, null));
+        } else if (current != null && current.currentTaskId() != null
+                && current.currentTaskId() == payload.path("only_if_task_id").asLong()) {
+            save(withCurrentTask(current, null, current.expiredAt()));
+        }
     }
 
     /** Applies a checked {@code set_instance_state}; it counts as a heartbeat. */

@@ -40,15 +40,17 @@ final class TaskHandler {
     private final KeyValueStore<Long, Task> tasks;
     private final KeyValueStore<Bytes, byte[]> index;
     private final KeyValueStore<String, Long> sequence;
+    private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
 
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
-                KeyValueStore<String, Long> sequence, Output out) {
+                KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, Output out) {
         this.partitions = partitions;
         this.partition = partition;
         this.tasks = tasks;
         this.index = index;
         this.sequence = sequence;
+        this.leases = leases;
         this.out = out;
     }
 
@@ -110,8 +112,10 @@ final class TaskHandler {
                 oldParent = tasks.get(current.parentTaskId());
             }
         }
+        boolean leased = status == TaskStatus.IN_PROGRESS && current.status() == TaskStatus.IN_PROGRESS;
         Task updated = new Task(current.id(), title, description, status, priority, assignee, parentId,
-                current.subtaskIds(), metadata, current.createdAt(), now, completedAt, statusReason);
+                current.subtaskIds(), metadata, current.createdAt(), now, completedAt, statusReason,
+                leased ? current.leaseExpiresAt() : null, leased ? current.leaseMillis() : null);
         save(current, updated);
         if (oldParent != null) {
             save(oldParent, withSubtasks(oldParent, without(oldParent.subtaskIds(), current.id())));
@@ -154,6 +158,145 @@ final class TaskHandler {
         out.command(Partitioning.ALL_PARTITIONS, new Command("clear-current-task:" + command.commandId(),
                 command.clientId(), CommandType.CLEAR_CURRENT_TASK.wire(), null, clear, null));
         return result;
+    }
+
+    /** Takes a pending task for {@code assignee}, optionally under a lease; the holder's instance learns its current task. */
+    Task claim(Command command, Instant now) {
+        Task task = requireTask(command.taskId());
+        ObjectNode p = command.payload();
+        ClaimFields.requireKnown(p, "assignee", "lease_seconds");
+        String assignee = ClaimFields.assignee(p.get("assignee"));
+        Long leaseMillis = ClaimFields.leaseMillis(p.get("lease_seconds"));
+        checkExpect(task, command.expect());
+        if (task.status() != TaskStatus.PENDING) {
+            throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire()
+                    + (task.assignee() == null ? "" : ", held by " + task.assignee())
+                    + "; only a pending task can be claimed");
+        }
+        Task claimed = task.moved(TaskStatus.IN_PROGRESS, assignee, now, null,
+                leaseMillis == null ? null : now.plusMillis(leaseMillis), leaseMillis);
+        save(task, claimed);
+        tellInstance(command.commandId(), assignee, task.id(), null);
+        return claimed;
+    }
+
+    /** The holder, or anyone when forced, hands an in-progress task back to pending. */
+    Task release(Command command, Instant now) {
+        Task task = requireTask(command.taskId());
+        ObjectNode p = command.payload();
+        ClaimFields.requireKnown(p, "assignee", "force");
+        String assignee = ClaimFields.assignee(p.get("assignee"));
+        boolean force = ClaimFields.force(p.get("force"));
+        if (task.status() != TaskStatus.IN_PROGRESS) {
+            throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire() + "; only an in-progress task can be released");
+        }
+        requireHolder(task, assignee, force, "release");
+        Task released = task.moved(TaskStatus.PENDING, null, now, null, null, null);
+        save(task, released);
+        tellInstance(command.commandId(), task.assignee(), null, task.id());
+        return released;
+    }
+
+    /** The holder, or anyone when forced, completes a task; given metadata is merged into the task's. */
+    Task complete(Command command, Instant now) {
+        Task task = requireTask(command.taskId());
+        ObjectNode p = command.payload();
+        ClaimFields.requireKnown(p, "assignee", "metadata", "force");
+        String assignee = ClaimFields.assignee(p.get("assignee"));
+        boolean force = ClaimFields.force(p.get("force"));
+        ObjectNode extra = p.has("metadata") ? TaskFields.metadata(p.get("metadata")) : Json.object();
+        if (task.status() == TaskStatus.COMPLETED) {
+            throw Rejection.conflict("Task " + task.id() + " is already completed");
+        }
+        if (task.status() == TaskStatus.IN_PROGRESS) {
+            requireHolder(task, assignee, force, "complete");
+        } else if (!force) {
+            throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire()
+                    + ", not in progress; claim it first, or pass force=true to complete it anyway");
+        }
+        ObjectNode metadata = task.metadata().deepCopy();
+        metadata.setAll(extra);
+        TaskFields.metadata(metadata);
+        Task completed = task.moved(TaskStatus.COMPLETED, task.assignee() == null ? assignee : task.assignee(), now,
+                null, null, null).withMetadata(metadata, now);
+        save(task, completed);
+        if (task.assignee() != null) {
+            tellInstance(command.commandId(), task.assignee(), null, task.id());
+        }
+        return completed;
+    }
+
+    /**
+     * Extends the holder's lease by its length (or a new one). From a heartbeat ({@code quiet}),
+     * a task that is not the sender's or has no lease is left alone without complaint.
+     */
+    Task renew(Command command, Instant now, boolean quiet) {
+        Task task = quiet ? (ownsId(command.taskId()) ? tasks.get(command.taskId()) : null) : requireTask(command.taskId());
+        ObjectNode p = command.payload();
+        String assignee = quiet ? p.path("assignee").asText() : ClaimFields.assignee(p.get("assignee"));
+        if (quiet && (task == null || task.status() != TaskStatus.IN_PROGRESS || task.leaseMillis() == null
+                || !assignee.equals(task.assignee()))) {
+            return null;
+        }
+        ClaimFields.requireKnown(p, "assignee", "lease_seconds");
+        Long length = p.has("lease_seconds") ? ClaimFields.leaseMillis(p.get("lease_seconds")) : task.leaseMillis();
+        if (task.status() != TaskStatus.IN_PROGRESS) {
+            throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire() + "; only an in-progress task has a lease");
+        }
+        requireHolder(task, assignee, false, "renew the lease of");
+        if (length == null) {
+            throw Rejection.conflict("Task " + task.id() + " was claimed without a lease; claim with lease_seconds to use one");
+        }
+        Task renewed = task.moved(TaskStatus.IN_PROGRESS, task.assignee(), now, null, now.plusMillis(length), length);
+        save(task, renewed);
+        return renewed;
+    }
+
+    /** Whether a lease of this partition ran out by {@code now}. */
+    boolean anyLeaseDue(Instant now) {
+        try (KeyValueIterator<Bytes, byte[]> it = leases.all()) {
+            return it.hasNext() && !TaskIndex.expiryOfLeaseKey(it.next().key).isAfter(now);
+        }
+    }
+
+    /** Hands back every task whose lease ran out by {@code now}, the way an expired instance's are. */
+    void expireLeases(Instant now, String causeId) {
+        List<Bytes> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = leases.range(TaskIndex.leaseKey(Instant.EPOCH, 0),
+                TaskIndex.leaseKey(now, Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> due.add(kv.key));
+        }
+        for (Bytes key : due) {
+            Task task = tasks.get(TaskIndex.idOfLeaseKey(key));
+            if (task == null || !TaskIndex.expiryOfLeaseKey(key).equals(task.leaseExpiresAt())) {
+                leases.delete(key);
+                continue;
+            }
+            Task released = task.moved(TaskStatus.PENDING, null, now, "Lease of " + task.assignee() + " expired at "
+                    + task.leaseExpiresAt() + " without renewal", null, null);
+            save(task, released);
+            tellInstance(causeId + ":" + task.id(), task.assignee(), null, task.id());
+        }
+    }
+
+    private void requireHolder(Task task, String assignee, boolean force, String action) {
+        if (!force && !assignee.equals(task.assignee())) {
+            throw Rejection.conflict("Task " + task.id() + " is held by " + task.assignee() + ", not " + assignee
+                    + "; only the holder may " + action + " it (pass force=true to override)");
+        }
+    }
+
+    /** Tells the instance {@code instanceId} the task it now holds, or that it no longer holds {@code releasedId}. */
+    private void tellInstance(String causeId, String instanceId, Long heldId, Long releasedId) {
+        if (instanceId == null) {
+            return;
+        }
+        ObjectNode p = Json.object();
+        p.put("instance_id", instanceId);
+        p.put("task_id", heldId);
+        p.put("only_if_task_id", releasedId);
+        out.command(Partitioning.routingKey(Partitioning.partitionOfKey(instanceId, partitions)),
+                new Command("current-task:" + causeId, "taskstate", CommandType.SET_CURRENT_TASK.wire(), null, p, null));
     }
 
     /** Checks that an instance may point at task {@code id}: "Task N does not exist" otherwise. */
@@ -231,6 +374,10 @@ final class TaskHandler {
         return parent;
     }
 
+    private boolean ownsId(Long id) {
+        return id != null && ownsId(id.longValue());
+    }
+
     private boolean ownsId(long id) {
         return id > 0 && Partitioning.partitionOfTask(id, partitions) == partition;
     }
@@ -271,6 +418,16 @@ final class TaskHandler {
             }
         }
         long id = after != null ? after.id() : before.id();
+        Instant oldLease = before == null ? null : before.leaseExpiresAt();
+        Instant newLease = after == null ? null : after.leaseExpiresAt();
+        if (!Objects.equals(oldLease, newLease)) {
+            if (oldLease != null) {
+                leases.delete(TaskIndex.leaseKey(oldLease, id));
+            }
+            if (newLease != null) {
+                leases.put(TaskIndex.leaseKey(newLease, id), new byte[0]);
+            }
+        }
         if (after == null) {
             tasks.delete(id);
         } else {
@@ -281,7 +438,8 @@ final class TaskHandler {
 
     private static Task withSubtasks(Task t, List<Long> subtaskIds) {
         return new Task(t.id(), t.title(), t.description(), t.status(), t.priority(), t.assignee(), t.parentTaskId(),
-                subtaskIds, t.metadata(), t.createdAt(), t.updatedAt(), t.completedAt(), t.statusReason());
+                subtaskIds, t.metadata(), t.createdAt(), t.updatedAt(), t.completedAt(), t.statusReason(),
+                t.leaseExpiresAt(), t.leaseMillis());
     }
 
     private static List<Long> append(List<Long> ids, long id) {

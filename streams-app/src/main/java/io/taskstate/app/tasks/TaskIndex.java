@@ -1,6 +1,8 @@
 package io.taskstate.app.tasks;
 
+import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
+import io.taskstate.protocol.TaskStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -17,7 +19,9 @@ import org.apache.kafka.common.utils.Bytes;
 public final class TaskIndex {
     /** What an index key is grouped by. */
     public enum Family {
-        ALL, STATUS, STATUS_PRIORITY, PRIORITY, ASSIGNEE, PARENT;
+        ALL, STATUS, STATUS_PRIORITY, PRIORITY, ASSIGNEE, PARENT,
+        /** Pending tasks in the order {@code claim_next} takes them: see {@link #claimKey}. */
+        CLAIM;
 
         byte tag() {
             return (byte) (ordinal() + 1);
@@ -41,7 +45,30 @@ public final class TaskIndex {
             keys.add(key(prefix(Family.ASSIGNEE, task.assignee()), sort));
         }
         keys.add(key(prefix(Family.PARENT, task.parentTaskId() == null ? "" : task.parentTaskId().toString()), sort));
+        if (task.status() == TaskStatus.PENDING) {
+            keys.add(claimKey(task));
+        }
         return keys;
+    }
+
+    /** Pending tasks best first: priority critical to low, then oldest, then smallest id. */
+    public static Bytes claimKey(Task task) {
+        return Bytes.wrap(ByteBuffer.allocate(1 + 1 + 8 + 8).put(Family.CLAIM.tag())
+                .put((byte) (Priority.CRITICAL.ordinal() - task.priority().ordinal()))
+                .putLong(task.createdAt().toEpochMilli()).putLong(task.id()).array());
+    }
+
+    /** When a lease runs out, then the task id: a forward scan yields the earliest first. */
+    public static Bytes leaseKey(Instant expiresAt, long id) {
+        return Bytes.wrap(ByteBuffer.allocate(16).putLong(Math.max(0, expiresAt.toEpochMilli())).putLong(id).array());
+    }
+
+    public static Instant expiryOfLeaseKey(Bytes key) {
+        return Instant.ofEpochMilli(ByteBuffer.wrap(key.get(), 0, 8).getLong());
+    }
+
+    public static long idOfLeaseKey(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 8, 8).getLong();
     }
 
     /** The prefix shared by every key of {@code family} with these values. */
@@ -78,9 +105,10 @@ public final class TaskIndex {
         return Bytes.wrap(ByteBuffer.allocate(prefix.length + sortKey.length).put(prefix).put(sortKey).array());
     }
 
-    /** The task id at the end of an index key. */
+    /** The task id at the end of an index key, of any family. */
     public static long idOf(Bytes key) {
         byte[] k = key.get();
-        return Long.MAX_VALUE - ByteBuffer.wrap(k, k.length - 8, 8).getLong();
+        long tail = ByteBuffer.wrap(k, k.length - 8, 8).getLong();
+        return k[0] == Family.CLAIM.tag() ? tail : Long.MAX_VALUE - tail;
     }
 }

@@ -8,6 +8,8 @@ public final class TaskStores {
     public static final String TASK_INDEX = "task-index";
     /** The next id sequence number of each partition. */
     public static final String SEQUENCE = "task-sequence";
+    /** Leased tasks by when their lease runs out, see {@link TaskIndex#leaseKey}. */
+    public static final String LEASES = "task-leases";
     /** Instances by id. */
     public static final String INSTANCES = "instances";
     /** The first reply to each command id, for idempotent retries. */

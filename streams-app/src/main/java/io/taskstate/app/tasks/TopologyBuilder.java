@@ -85,6 +85,7 @@ public final class TopologyBuilder {
                 store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class), inMemory),
                 store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory),
+                store(TaskStores.LEASES, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
                 store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));

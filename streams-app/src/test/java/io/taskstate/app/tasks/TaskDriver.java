@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.app.TaskStateConfig;
 import io.taskstate.protocol.Command;
 import io.taskstate.protocol.CommandType;
+import io.taskstate.protocol.Heartbeat;
+import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Reply;
 import io.taskstate.protocol.Task;
@@ -37,6 +39,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
@@ -49,7 +52,12 @@ import org.apache.kafka.streams.test.TestRecord;
  *
  * <p>Each command is piped at an explicit timestamp: {@link #send(Command, Instant)}, or
  * {@link #send(Command)} for the next tick of a test clock that starts at {@link #START} and moves
- * one second per record. The wall clock is never used.
+ * one second per record. The real wall clock is never used: the driver's mocked one starts at
+ * {@link #START} too and moves only by {@link #advanceWallClockTo}, which runs the expiry check.
+ *
+ * <p>Whatever the processor sends to its own commands topic is piped back in by the driver before
+ * a call returns, so the effects of internal commands (clearing current tasks, expiry, release)
+ * are visible at once.
  */
 final class TaskDriver implements AutoCloseable {
     static final Instant START = Instant.parse("2025-03-01T09:00:00Z");
@@ -61,11 +69,17 @@ final class TaskDriver implements AutoCloseable {
     private final TestOutputTopic<byte[], byte[]> replies;
     private final TestOutputTopic<byte[], byte[]> snapshots;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestInputTopic<byte[], byte[]> heartbeats;
+    private final TestOutputTopic<byte[], byte[]> instanceSnapshots;
+    private final TestOutputTopic<byte[], byte[]> sentCommands;
     private Instant clock = START;
+    private Instant wallClock = START;
 
     private List<TestRecord<byte[], byte[]>> lastReplies = List.of();
     private List<TestRecord<byte[], byte[]>> lastSnapshots = List.of();
     private List<TestRecord<byte[], byte[]>> lastDeadLetters = List.of();
+    private List<TestRecord<byte[], byte[]>> lastInstanceSnapshots = List.of();
+    private List<TestRecord<byte[], byte[]>> lastSentCommands = List.of();
 
     private TaskDriver(TaskStateConfig config) {
         try {
@@ -85,6 +99,12 @@ final class TaskDriver implements AutoCloseable {
         snapshots = driver.createOutputTopic(config.topic(Topic.TASKS),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         deadLetters = driver.createOutputTopic(config.topic(Topic.DEAD_LETTER),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        heartbeats = driver.createInputTopic(config.topic(Topic.HEARTBEATS),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        instanceSnapshots = driver.createOutputTopic(config.topic(Topic.INSTANCES),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        sentCommands = driver.createOutputTopic(config.topic(Topic.TASK_COMMANDS),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -138,6 +158,23 @@ final class TaskDriver implements AutoCloseable {
         return Command.of(CLIENT, CommandType.DELETE_TASK, id, null, json(expect));
     }
 
+    /** A {@code set_instance_state} of {@code instanceId} to {@code state}, e.g. {@code "{'status': 'busy'}"}. */
+    static Command setInstanceState(String instanceId, String state) {
+        return setInstanceState(instanceId, json(state));
+    }
+
+    static Command setInstanceState(String instanceId, ObjectNode state) {
+        ObjectNode payload = Json.object();
+        payload.put("instance_id", instanceId);
+        payload.set("state", state);
+        return Command.of(CLIENT, CommandType.SET_INSTANCE_STATE, null, payload, null);
+    }
+
+    /** {@link #START} plus {@code seconds}, for tests where the gaps between records matter. */
+    static Instant at(long seconds) {
+        return START.plusSeconds(seconds);
+    }
+
     // ---- driving ---------------------------------------------------------------------------
 
     /** Pipes {@code command} at the next tick and returns its one reply. */
@@ -160,6 +197,20 @@ final class TaskDriver implements AutoCloseable {
         return Json.convert(reply.result(), Task.class);
     }
 
+    /** Sends a create at {@code timestamp} that must succeed and returns the new task. */
+    Task created(String payload, Instant timestamp) {
+        Reply reply = send(create(payload), timestamp);
+        assertThat(reply.isOk()).as("create %s: %s", payload, reply.message()).isTrue();
+        return Json.convert(reply.result(), Task.class);
+    }
+
+    /** Sends an update at {@code timestamp} that must succeed and returns the updated task. */
+    Task updated(long id, String payload, Instant timestamp) {
+        Reply reply = send(update(id, payload), timestamp);
+        assertThat(reply.isOk()).as("update %d %s: %s", id, payload, reply.message()).isTrue();
+        return Json.convert(reply.result(), Task.class);
+    }
+
     /** Sends an update that must succeed and returns the updated task. */
     Task updated(long id, String payload) {
         Reply reply = send(update(id, payload));
@@ -173,14 +224,65 @@ final class TaskDriver implements AutoCloseable {
         pipe(key, value, clock);
     }
 
+    /** Pipes {@code command} at {@code timestamp} without expecting a reply: internal commands get none. */
+    void deliver(Command command, Instant timestamp) {
+        pipe(routingKey(command), Json.bytes(command), timestamp);
+    }
+
+    /** A fire-and-forget heartbeat of {@code instanceId} at {@code timestamp}: no reply. */
+    void heartbeat(String instanceId, Instant timestamp) {
+        pipeHeartbeat(instanceId.getBytes(StandardCharsets.UTF_8),
+                Json.bytes(new Heartbeat(instanceId, null, null)), timestamp);
+    }
+
+    /** A heartbeat that asks for the instance back, at {@code timestamp}; returns its one reply. */
+    Reply heartbeatWithReply(String instanceId, String commandId, Instant timestamp) {
+        pipeHeartbeat(instanceId.getBytes(StandardCharsets.UTF_8),
+                Json.bytes(new Heartbeat(instanceId, commandId, CLIENT)), timestamp);
+        assertThat(lastReplies).as("replies to heartbeat %s", commandId).hasSize(1);
+        return Json.read(lastReplies.get(0).value(), Reply.class);
+    }
+
+    /** Pipes a raw record (possibly unreadable) onto the heartbeats topic at the next tick. */
+    void pipeHeartbeatRaw(byte[] key, byte[] value) {
+        clock = clock.plusSeconds(1);
+        pipeHeartbeat(key, value, clock);
+    }
+
+    /**
+     * Moves the mocked wall clock forward to {@code time}, which fires the expiry check once, and
+     * processes whatever it sends the processor.
+     */
+    void advanceWallClockTo(Instant time) {
+        assertThat(time).as("the wall clock only moves forward").isAfterOrEqualTo(wallClock);
+        driver.advanceWallClockTime(Duration.between(wallClock, time));
+        wallClock = time;
+        collectOutputs();
+    }
+
+    private void pipeHeartbeat(byte[] key, byte[] value, Instant timestamp) {
+        heartbeats.pipeInput(key, value, timestamp);
+        tick(timestamp);
+    }
+
     private void pipe(byte[] key, byte[] value, Instant timestamp) {
         commands.pipeInput(key, value, timestamp);
+        tick(timestamp);
+    }
+
+    private void tick(Instant timestamp) {
         if (timestamp.isAfter(clock)) {
             clock = timestamp;
         }
+        collectOutputs();
+    }
+
+    private void collectOutputs() {
         lastReplies = replies.readRecordsToList();
         lastSnapshots = snapshots.readRecordsToList();
         lastDeadLetters = deadLetters.readRecordsToList();
+        lastInstanceSnapshots = instanceSnapshots.readRecordsToList();
+        lastSentCommands = sentCommands.readRecordsToList();
     }
 
     private static byte[] routingKey(Command command) {
@@ -212,6 +314,23 @@ final class TaskDriver implements AutoCloseable {
         return lastDeadLetters;
     }
 
+    /** The instances published to the instances topic, in order. */
+    List<Instance> lastInstanceSnapshots() {
+        return lastInstanceSnapshots.stream().map(r -> {
+            Instance instance = Json.read(r.value(), Instance.class);
+            assertThat(r.key()).asString(StandardCharsets.UTF_8).isEqualTo(instance.instanceId());
+            return instance;
+        }).toList();
+    }
+
+    /** The commands the processor sent itself (to one partition or all), which the driver already piped back in. */
+    List<Command> lastSentCommands(CommandType type) {
+        return lastSentCommands.stream()
+                .map(r -> Json.read(r.value(), Command.class))
+                .filter(c -> c.type().equals(type.wire()))
+                .toList();
+    }
+
     static String header(TestRecord<byte[], byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
@@ -225,6 +344,22 @@ final class TaskDriver implements AutoCloseable {
 
     KeyValueStore<Long, Task> tasks() {
         return driver.getKeyValueStore(TaskStores.TASKS);
+    }
+
+    Instance instance(String id) {
+        return instances().get(id);
+    }
+
+    KeyValueStore<String, Instance> instances() {
+        return driver.getKeyValueStore(TaskStores.INSTANCES);
+    }
+
+    Map<String, Instance> allInstances() {
+        Map<String, Instance> all = new TreeMap<>();
+        try (KeyValueIterator<String, Instance> it = instances().all()) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value));
+        }
+        return all;
     }
 
     KeyValueStore<Bytes, byte[]> index() {
