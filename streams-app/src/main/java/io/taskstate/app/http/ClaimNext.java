@@ -12,6 +12,8 @@ import io.taskstate.protocol.Task;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
@@ -23,6 +25,10 @@ import org.apache.kafka.streams.state.HostInfo;
  * atomic {@code claim_task} command, so no task is handed out twice; a candidate that someone else
  * claimed meanwhile is skipped for the next. Only tasks that became pending after the candidates
  * were read can be passed over, which is what "best task at the moment the claim began" means.
+ *
+ * <p>Concurrent {@code claim_next} requests on this instance do not race for the same candidate:
+ * a candidate another request is claiming at that moment is skipped (the one exception the
+ * ordering promise allows), so sixteen workers asking at once make sixteen claims, not 136.
  */
 final class ClaimNext {
     /** Candidates read per partition per round. */
@@ -31,6 +37,7 @@ final class ClaimNext {
     static final int ROUNDS = 8;
 
     private final TaskStateClient writer;
+    private final Set<Long> beingClaimed = ConcurrentHashMap.newKeySet();
     private final BiFunction<HostInfo, ClaimFilter, CompletableFuture<TaskQueries.Slice<Task>>> remoteCandidates;
 
     ClaimNext(TaskStateClient writer, BiFunction<HostInfo, ClaimFilter, CompletableFuture<TaskQueries.Slice<Task>>> remoteCandidates) {
@@ -74,7 +81,11 @@ final class ClaimNext {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         long id = candidates.get(next).id();
+        if (!beingClaimed.add(id)) {
+            return attempt(candidates, next + 1, claim, ids);
+        }
         return writer.write(CommandType.CLAIM_TASK, id, id, claim.deepCopy(), null, ids + ":" + id)
+                .whenComplete((result, error) -> beingClaimed.remove(id))
                 .handle((JsonNode result, Throwable error) -> {
                     if (error == null) {
                         return CompletableFuture.completedFuture(Optional.of(Json.convert(result, Task.class)));
