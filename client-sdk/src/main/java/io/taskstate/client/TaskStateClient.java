@@ -15,6 +15,7 @@ import io.taskstate.protocol.Task;
 import io.taskstate.protocol.Topic;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -237,7 +238,7 @@ public final class TaskStateClient implements AutoCloseable {
      */
     public CompletableFuture<JsonNode> write(CommandType type, Long taskId, Long routingTaskId, ObjectNode payload,
                                              ObjectNode expect, String commandId) {
-        Command command = new Command(commandId, commands.clientId(), type.wire(), taskId, payload, expect);
+        Command command = new Command(commandId, commands.clientId(), type.wire(), taskId, payload, expect, Instant.now());
         int partition = commands.partitionFor(routingTaskId, commandId);
         return commands.send(command, partition, timeout).handle((reply, error) -> {
             if (error != null) {
@@ -287,7 +288,8 @@ public final class TaskStateClient implements AutoCloseable {
         payload.set("state", state);
         JsonNode task = state.get("current_task_id");
         String commandId = UUID.randomUUID().toString();
-        Command command = new Command(commandId, commands.clientId(), CommandType.SET_INSTANCE_STATE.wire(), null, payload, null);
+        Command command = new Command(commandId, commands.clientId(), CommandType.SET_INSTANCE_STATE.wire(), null, payload, null,
+                Instant.now());
         int partition = task != null && task.canConvertToLong() && task.asLong() > 0
                 ? commands.partitionFor(task.asLong(), commandId) : commands.partitionOfInstance(instanceId);
         return commands.send(command, partition, timeout).handle((reply, error) -> {

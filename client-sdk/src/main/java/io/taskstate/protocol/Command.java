@@ -1,6 +1,7 @@
 package io.taskstate.protocol;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -15,8 +16,12 @@ import java.util.UUID;
  * @param expect  an optional compare-and-set condition on the current task, e.g. {@code {"status": "pending"}}
  * @param type    the wire name of a {@link CommandType}; kept as text so an unknown type reaches
  *                the dead-letter topic with its name instead of failing to parse
+ * @param issuedAt when the caller issued it, to the microsecond; the time of the change it makes
+ *                 (the record's millisecond timestamp when absent or implausible), so tasks a
+ *                 caller creates within one millisecond still come newest first
  */
-public record Command(String commandId, String clientId, String type, Long taskId, ObjectNode payload, ObjectNode expect) {
+public record Command(String commandId, String clientId, String type, Long taskId, ObjectNode payload, ObjectNode expect,
+                      Instant issuedAt) {
 
     public Command {
         Objects.requireNonNull(commandId, "command_id");
@@ -25,11 +30,16 @@ public record Command(String commandId, String clientId, String type, Long taskI
         payload = payload == null ? Json.object() : payload;
     }
 
+    /** A command without its own issue time: its record's timestamp stands in. */
+    public Command(String commandId, String clientId, String type, Long taskId, ObjectNode payload, ObjectNode expect) {
+        this(commandId, clientId, type, taskId, payload, expect, null);
+    }
+
     public static Command of(String clientId, CommandType type, Long taskId, ObjectNode payload, ObjectNode expect) {
         return new Command(UUID.randomUUID().toString(), clientId, type.wire(), taskId, payload, expect);
     }
 
     public Command withId(String commandId) {
-        return new Command(commandId, clientId, type, taskId, payload, expect);
+        return new Command(commandId, clientId, type, taskId, payload, expect, issuedAt);
     }
 }

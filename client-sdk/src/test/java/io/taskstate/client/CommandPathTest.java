@@ -126,7 +126,9 @@ class CommandPathTest {
                 .metadata(Map.of("estimate", "30min")), "cmd-create-1");
 
         JsonNode envelope = envelope(producer.history().get(0));
-        assertThat(fieldNames(envelope)).containsExactlyInAnyOrder("command_id", "client_id", "type", "task_id", "payload", "expect");
+        assertThat(fieldNames(envelope)).containsExactlyInAnyOrder("command_id", "client_id", "type", "task_id", "payload", "expect",
+                "issued_at");
+        assertThat(java.time.Instant.parse(envelope.get("issued_at").asText())).isBeforeOrEqualTo(java.time.Instant.now());
         assertThat(envelope.get("command_id").asText()).isEqualTo("cmd-create-1");
         assertThat(envelope.get("client_id").asText()).isEqualTo(CLIENT_ID);
         assertThat(envelope.get("type").asText()).isEqualTo("create_task");

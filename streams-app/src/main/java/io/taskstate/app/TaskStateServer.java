@@ -1,7 +1,9 @@
 package io.taskstate.app;
 
 import io.taskstate.app.broker.EmbeddedKafka;
+import io.modelcontextprotocol.server.McpSyncServer;
 import io.taskstate.app.http.ApiServer;
+import io.taskstate.app.mcp.McpTools;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
@@ -38,6 +40,8 @@ public final class TaskStateServer implements AutoCloseable {
     private final TaskStateConfig config;
     private EmbeddedKafka broker;
     private TaskStateClient writer;
+    private TaskStateClient mcpClient;
+    private McpSyncServer mcp;
     private ApiServer api;
     private KafkaStreams streams;
     private int httpPort;
@@ -89,6 +93,15 @@ public final class TaskStateServer implements AutoCloseable {
             log.error("Stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        mcpClient = TaskStateClient.builder()
+                .bootstrapServers(bootstrap)
+                .baseUrl("http://" + c.httpHost() + ":" + httpPort)
+                .clientId(c.applicationId() + "-mcp-" + UUID.randomUUID())
+                .topicPrefix(c.topicPrefix())
+                .timeout(c.commandTimeout())
+                .kafkaProperties(c.kafka())
+                .build();
+        mcp = new McpTools(mcpClient).serve(api.mcpTransport());
         api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout()), streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
@@ -119,8 +132,14 @@ public final class TaskStateServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (mcp != null) {
+            closeQuietly("MCP server", mcp::closeGracefully);
+        }
         if (api != null) {
             closeQuietly("HTTP API", api::close);
+        }
+        if (mcpClient != null) {
+            closeQuietly("MCP client", mcpClient::close);
         }
         if (streams != null) {
             closeQuietly("Kafka Streams", () -> streams.close(CloseOptions.groupMembershipOperation(

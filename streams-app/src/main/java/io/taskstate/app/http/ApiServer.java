@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import io.javalin.http.Context;
 import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
@@ -40,6 +43,8 @@ import org.apache.kafka.streams.state.HostInfo;
  * every instance for a filtered query. Routes are all declared in {@link #routes}.
  */
 public final class ApiServer implements AutoCloseable {
+    /** Where MCP's Streamable HTTP transport answers. */
+    public static final String MCP_PATH = "/mcp";
     /** Largest request body accepted, checked before parsing. */
     public static final long MAX_BODY_BYTES = 1024 * 1024;
     static final int DEFAULT_LIMIT = 100;
@@ -52,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
     private final Duration forwardTimeout;
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
     private final ClaimNext claimNext;
+    private final HttpServletStreamableServerTransportProvider mcpTransport;
     private volatile TaskQueries queries;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
@@ -63,7 +69,14 @@ public final class ApiServer implements AutoCloseable {
             body.set("filters", Json.MAPPER.valueToTree(filter));
             return peer(peerHost).post("internal/v1/tasks/claimable", body).thenApply(b -> slice(b, "tasks", Task.class));
         });
+        this.mcpTransport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint(MCP_PATH).build();
         this.app = Javalin.create(config -> {
+            config.jetty.modifyServletContextHandler(handler -> {
+                ServletHolder mcp = new ServletHolder("mcp", mcpTransport);
+                mcp.setAsyncSupported(true);
+                handler.addServlet(mcp, MCP_PATH);
+            });
             config.jetty.host = host;
             config.jetty.port = port;
             config.http.maxRequestSize = MAX_BODY_BYTES;
@@ -118,6 +131,11 @@ public final class ApiServer implements AutoCloseable {
     public int start() {
         app.start();
         return app.port();
+    }
+
+    /** The Streamable HTTP transport mounted at {@link #MCP_PATH}; an MCP server attaches to it after start. */
+    public HttpServletStreamableServerTransportProvider mcpTransport() {
+        return mcpTransport;
     }
 
     /** Connects the query layer once Kafka Streams exists; until then reads answer 503. */

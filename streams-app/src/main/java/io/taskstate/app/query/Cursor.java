@@ -1,5 +1,6 @@
 package io.taskstate.app.query;
 
+import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.protocol.Task;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -9,19 +10,19 @@ import java.util.Base64;
  * Where a page ended: the sort position (created_at, id) of its last task. Opaque to callers,
  * and valid on every instance, because it names a position in the global order, not a partition.
  */
-public record Cursor(long createdAtMillis, long id) {
+public record Cursor(long createdAtMicros, long id) {
 
     public static Cursor after(Task task) {
-        return new Cursor(task.createdAt().toEpochMilli(), task.id());
+        return new Cursor(TaskIndex.micros(task.createdAt()), task.id());
     }
 
     public Instant createdAt() {
-        return Instant.ofEpochMilli(createdAtMillis);
+        return Instant.EPOCH.plus(createdAtMicros, java.time.temporal.ChronoUnit.MICROS);
     }
 
     public String encode() {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(
-                ByteBuffer.allocate(16).putLong(createdAtMillis).putLong(id).array());
+                ByteBuffer.allocate(16).putLong(createdAtMicros).putLong(id).array());
     }
 
     /** @throws IllegalArgumentException for anything but a cursor this service handed out */

@@ -103,7 +103,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             return;
         }
-        Instant now = Instant.ofEpochMilli(record.timestamp());
+        Instant now = timeOf(command, record.timestamp());
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);
@@ -117,6 +117,22 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             out.reply(entry.reply());
         }
     }
+
+    /**
+     * The time of the change a command makes: its issue time, to the microsecond, when that is
+     * within a second of the record's timestamp; the record's timestamp otherwise. Either comes
+     * from the record, so re-processing gives the same time.
+     */
+    static Instant timeOf(Command command, long recordTimestamp) {
+        Instant recorded = Instant.ofEpochMilli(recordTimestamp);
+        Instant issued = command.issuedAt();
+        if (issued == null || Duration.between(issued, recorded).abs().compareTo(PLAUSIBLE_ISSUE_SKEW) > 0) {
+            return recorded;
+        }
+        return issued.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    private static final Duration PLAUSIBLE_ISSUE_SKEW = Duration.ofSeconds(1);
 
     private Dedup.Entry apply(CommandType type, Command command, Instant now) {
         return switch (type) {

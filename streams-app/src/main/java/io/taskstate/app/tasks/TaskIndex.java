@@ -55,7 +55,7 @@ public final class TaskIndex {
     public static Bytes claimKey(Task task) {
         return Bytes.wrap(ByteBuffer.allocate(1 + 1 + 8 + 8).put(Family.CLAIM.tag())
                 .put((byte) (Priority.CRITICAL.ordinal() - task.priority().ordinal()))
-                .putLong(task.createdAt().toEpochMilli()).putLong(task.id()).array());
+                .putLong(micros(task.createdAt())).putLong(task.id()).array());
     }
 
     /** When a lease runs out, then the task id: a forward scan yields the earliest first. */
@@ -89,9 +89,14 @@ public final class TaskIndex {
     /** Newest first, then larger id first, as unsigned big-endian bytes. */
     public static byte[] sortKey(Instant createdAt, long id) {
         return ByteBuffer.allocate(SORT_KEY_BYTES)
-                .putLong(Long.MAX_VALUE - createdAt.toEpochMilli())
+                .putLong(Long.MAX_VALUE - micros(createdAt))
                 .putLong(Long.MAX_VALUE - id)
                 .array();
+    }
+
+    /** Microseconds since the epoch: the precision of every time the processor records. */
+    public static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
     }
 
     /** The largest key under {@code prefix}: the end of a range scan. */
