@@ -29,6 +29,16 @@ final class ClaimFields {
         return TaskFields.assignee(node);
     }
 
+    /** The assignee of a claim. It also names the holder's instance, which the claim creates if need be, so it must be a valid instance id. */
+    static String claimant(JsonNode node) {
+        String assignee = assignee(node);
+        if (assignee.length() > InstanceHandler.MAX_ID_CHARS || assignee.chars().anyMatch(Character::isISOControl)) {
+            throw Rejection.invalid("assignee of a claim names the worker's instance, so it must be a valid instance id: at most "
+                    + InstanceHandler.MAX_ID_CHARS + " characters, no control characters");
+        }
+        return assignee;
+    }
+
     static Long leaseMillis(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;

@@ -165,7 +165,7 @@ final class TaskHandler {
         Task task = requireTask(command.taskId());
         ObjectNode p = command.payload();
         ClaimFields.requireKnown(p, "assignee", "lease_seconds");
-        String assignee = ClaimFields.assignee(p.get("assignee"));
+        String assignee = ClaimFields.claimant(p.get("assignee"));
         Long leaseMillis = ClaimFields.leaseMillis(p.get("lease_seconds"));
         checkExpect(task, command.expect());
         if (task.status() != TaskStatus.PENDING) {
@@ -234,16 +234,22 @@ final class TaskHandler {
         Task task = quiet ? (ownsId(command.taskId()) ? tasks.get(command.taskId()) : null) : requireTask(command.taskId());
         ObjectNode p = command.payload();
         String assignee = quiet ? p.path("assignee").asText() : ClaimFields.assignee(p.get("assignee"));
+        // A heartbeat stamped before the last renewal (clocks differ, topics interleave) must not shorten the lease.
         if (quiet && (task == null || task.status() != TaskStatus.IN_PROGRESS || task.leaseMillis() == null
-                || !assignee.equals(task.assignee()))) {
+                || !assignee.equals(task.assignee())
+                || !now.plusMillis(task.leaseMillis()).isAfter(task.leaseExpiresAt()))) {
             return null;
         }
         ClaimFields.requireKnown(p, "assignee", "lease_seconds");
-        Long length = p.has("lease_seconds") ? ClaimFields.leaseMillis(p.get("lease_seconds")) : task.leaseMillis();
+        Long given = ClaimFields.leaseMillis(p.get("lease_seconds"));
+        Long length = given != null ? given : task.leaseMillis();
         if (task.status() != TaskStatus.IN_PROGRESS) {
             throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire() + "; only an in-progress task has a lease");
         }
-        requireHolder(task, assignee, false, "renew the lease of");
+        if (!assignee.equals(task.assignee())) {
+            throw Rejection.conflict("Task " + task.id() + " is held by " + task.assignee() + ", not " + assignee
+                    + "; only the holder may renew its lease");
+        }
         if (length == null) {
             throw Rejection.conflict("Task " + task.id() + " was claimed without a lease; claim with lease_seconds to use one");
         }
@@ -268,7 +274,8 @@ final class TaskHandler {
         }
         for (Bytes key : due) {
             Task task = tasks.get(TaskIndex.idOfLeaseKey(key));
-            if (task == null || !TaskIndex.expiryOfLeaseKey(key).equals(task.leaseExpiresAt())) {
+            // Keys hold milliseconds, a lease end may have microseconds: compare keys, not instants.
+            if (task == null || task.leaseExpiresAt() == null || !key.equals(TaskIndex.leaseKey(task.leaseExpiresAt(), task.id()))) {
                 leases.delete(key);
                 continue;
             }

@@ -1,11 +1,15 @@
 package io.taskstate.app.tasks;
 
+import static io.taskstate.app.tasks.TaskDriver.at;
+import static io.taskstate.app.tasks.TaskDriver.complete;
 import static io.taskstate.app.tasks.TaskDriver.delete;
+import static io.taskstate.app.tasks.TaskDriver.release;
 import static io.taskstate.app.tasks.TaskDriver.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.taskstate.app.tasks.TaskIndex.Family;
 import io.taskstate.protocol.Task;
+import io.taskstate.protocol.TaskStatus;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,6 +116,41 @@ class IndexConsistencyTest {
         // Then
         assertIndexMatchesTasks();
         assertThat(driver.allTasks()).containsOnlyKeys(c.id(), d.id());
+    }
+
+    @Test
+    void index_matches_after_claims_releases_completions_and_a_lease_running_out() {
+        // Given
+        Task a = driver.created("{'title': 'a', 'priority': 'critical'}", at(1));
+        Task b = driver.created("{'title': 'b', 'assignee': 'ann'}", at(2));
+        Task c = driver.created("{'title': 'c', 'parent_task_id': " + a.id() + "}", at(3));
+
+        // When
+        driver.claimed(a.id(), "worker-1", at(10));
+        driver.claimed(b.id(), "worker-2", 5, at(11));
+        driver.claimed(c.id(), "worker-3", at(12));
+        driver.succeeded(release(a.id(), "{'assignee': 'worker-1'}"), at(13));
+        driver.succeeded(complete(c.id(), "{'assignee': 'worker-3', 'metadata': {'ok': true}}"), at(14));
+        driver.advanceWallClockTo(at(16));
+
+        // Then
+        assertIndexMatchesTasks();
+        assertThat(driver.task(b.id()).status()).isEqualTo(TaskStatus.PENDING);
+    }
+
+    @Test
+    void index_comparison_covers_the_claim_family() {
+        // Given
+        Task pending = driver.created("{'title': 'pending'}", at(1));
+        Task claimed = driver.created("{'title': 'claimed'}", at(2));
+
+        // When
+        driver.claimed(claimed.id(), "worker-1", at(10));
+
+        // Then
+        assertThat(driver.indexKeys()).contains(TaskIndex.claimKey(driver.task(pending.id())))
+                .doesNotContain(TaskIndex.claimKey(driver.task(claimed.id())));
+        assertIndexMatchesTasks();
     }
 
     @Test

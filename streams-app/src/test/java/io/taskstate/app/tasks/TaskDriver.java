@@ -170,6 +170,30 @@ final class TaskDriver implements AutoCloseable {
         return Command.of(CLIENT, CommandType.SET_INSTANCE_STATE, null, payload, null);
     }
 
+    /** A {@code claim_task} of task {@code id}, e.g. {@code claim(1, "{'assignee': 'w', 'lease_seconds': 30}")}. */
+    static Command claim(long id, String payload) {
+        return claim(id, json(payload));
+    }
+
+    static Command claim(long id, ObjectNode payload) {
+        return Command.of(CLIENT, CommandType.CLAIM_TASK, id, payload, null);
+    }
+
+    /** A {@code release_task} of task {@code id}, e.g. {@code release(1, "{'assignee': 'w', 'force': true}")}. */
+    static Command release(long id, String payload) {
+        return Command.of(CLIENT, CommandType.RELEASE_TASK, id, json(payload), null);
+    }
+
+    /** A {@code complete_task} of task {@code id}, e.g. {@code complete(1, "{'assignee': 'w', 'metadata': {}}")}. */
+    static Command complete(long id, String payload) {
+        return Command.of(CLIENT, CommandType.COMPLETE_TASK, id, json(payload), null);
+    }
+
+    /** A {@code renew_lease} of task {@code id}, e.g. {@code renew(1, "{'assignee': 'w'}")}. */
+    static Command renew(long id, String payload) {
+        return Command.of(CLIENT, CommandType.RENEW_LEASE, id, json(payload), null);
+    }
+
     /** {@link #START} plus {@code seconds}, for tests where the gaps between records matter. */
     static Instant at(long seconds) {
         return START.plusSeconds(seconds);
@@ -216,6 +240,23 @@ final class TaskDriver implements AutoCloseable {
         Reply reply = send(update(id, payload));
         assertThat(reply.isOk()).as("update %d %s: %s", id, payload, reply.message()).isTrue();
         return Json.convert(reply.result(), Task.class);
+    }
+
+    /** Sends a command that must succeed with a task (a claim, release, completion or renewal) and returns the task. */
+    Task succeeded(Command command, Instant timestamp) {
+        Reply reply = send(command, timestamp);
+        assertThat(reply.isOk()).as("%s %s: %s", command.type(), command.payload(), reply.message()).isTrue();
+        return Json.convert(reply.result(), Task.class);
+    }
+
+    /** Claims task {@code id} for {@code assignee} at {@code timestamp}, without a lease; the claim must succeed. */
+    Task claimed(long id, String assignee, Instant timestamp) {
+        return succeeded(claim(id, "{'assignee': '" + assignee + "'}"), timestamp);
+    }
+
+    /** Claims task {@code id} for {@code assignee} at {@code timestamp} under a lease; the claim must succeed. */
+    Task claimed(long id, String assignee, long leaseSeconds, Instant timestamp) {
+        return succeeded(claim(id, "{'assignee': '" + assignee + "', 'lease_seconds': " + leaseSeconds + "}"), timestamp);
     }
 
     /** Pipes a raw record value (possibly unreadable) at the next tick. */
@@ -395,6 +436,29 @@ final class TaskDriver implements AutoCloseable {
         return keys;
     }
 
+    /** The keys of the lease store: one per task under a lease. */
+    Set<Bytes> leaseKeys() {
+        KeyValueStore<Bytes, byte[]> leases = driver.getKeyValueStore(TaskStores.LEASES);
+        Set<Bytes> keys = new HashSet<>();
+        try (KeyValueIterator<Bytes, byte[]> it = leases.all()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
+    }
+
+    /** The lease keys the live tasks call for: exactly what the lease store must hold. */
+    Set<Bytes> expectedLeaseKeys() {
+        Set<Bytes> keys = new HashSet<>();
+        allTasks().values().stream().filter(t -> t.leaseExpiresAt() != null)
+                .forEach(t -> keys.add(TaskIndex.leaseKey(t.leaseExpiresAt(), t.id())));
+        return keys;
+    }
+
+    /** Ids of the tasks a {@code claim_next} may take, in the order it takes them (the CLAIM family). */
+    List<Long> claimOrder() {
+        return idsUnder(TaskIndex.prefix(TaskIndex.Family.CLAIM));
+    }
+
     /** Ids listed under an index prefix, in scan (query) order. */
     List<Long> idsUnder(byte[] prefix) {
         List<Long> ids = new ArrayList<>();
@@ -403,12 +467,12 @@ final class TaskDriver implements AutoCloseable {
         return ids;
     }
 
-    /** Everything a command may change, to show that a refused one changed nothing. */
-    record State(Map<Long, Task> tasks, Set<Bytes> index, Long sequence) {
+    /** Everything a task command may change, to show that a refused one changed nothing. */
+    record State(Map<Long, Task> tasks, Set<Bytes> index, Long sequence, Set<Bytes> leases) {
     }
 
     State state() {
-        return new State(allTasks(), indexKeys(), sequence());
+        return new State(allTasks(), indexKeys(), sequence(), leaseKeys());
     }
 
     /**
