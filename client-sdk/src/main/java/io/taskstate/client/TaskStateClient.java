@@ -55,16 +55,33 @@ import org.apache.kafka.clients.producer.Producer;
  * <p>Thread-safe; share one client per process.
  */
 public final class TaskStateClient implements AutoCloseable {
-    private final CommandChannel commands;
+    private final Builder settings;
+    private volatile CommandChannel channel;
     private final HttpApi http;
     private final Duration timeout;
 
     private TaskStateClient(Builder b) {
         this.timeout = b.timeout;
-        Map<String, Object> kafka = new HashMap<>(b.kafka);
-        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
-        this.commands = new CommandChannel(b.clientId, b.topicPrefix, kafka, b.producer, b.replyConsumer);
+        this.settings = b;
         this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout);
+    }
+
+    /** The command channel, connected to Kafka on the first write: a client that only reads never needs Kafka. */
+    private CommandChannel commands() {
+        CommandChannel c = channel;
+        if (c == null) {
+            synchronized (this) {
+                c = channel;
+                if (c == null) {
+                    Map<String, Object> kafka = new HashMap<>(settings.kafka);
+                    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers);
+                    c = new CommandChannel(settings.clientId, settings.topicPrefix, kafka, settings.producer,
+                            settings.replyConsumer);
+                    channel = c;
+                }
+            }
+        }
+        return c;
     }
 
     public static Builder builder() {
@@ -72,7 +89,7 @@ public final class TaskStateClient implements AutoCloseable {
     }
 
     public String clientId() {
-        return commands.clientId();
+        return settings.clientId;
     }
 
     // ---- writes
@@ -238,9 +255,19 @@ public final class TaskStateClient implements AutoCloseable {
      */
     public CompletableFuture<JsonNode> write(CommandType type, Long taskId, Long routingTaskId, ObjectNode payload,
                                              ObjectNode expect, String commandId) {
-        Command command = new Command(commandId, commands.clientId(), type.wire(), taskId, payload, expect, Instant.now());
-        int partition = commands.partitionFor(routingTaskId, commandId);
-        return commands.send(command, partition, timeout).handle((reply, error) -> {
+        Command command = new Command(commandId, settings.clientId, type.wire(), taskId, payload, expect, Instant.now());
+        return request(commandId, c -> c.send(command, c.partitionFor(routingTaskId, commandId), timeout));
+    }
+
+    /** Sends through the command channel and turns its reply into the result, or the typed failure. */
+    private CompletableFuture<JsonNode> request(String commandId, Function<CommandChannel, CompletableFuture<Reply>> send) {
+        CompletableFuture<Reply> sent;
+        try {
+            sent = send.apply(commands());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(e, commandId));
+        }
+        return sent.handle((reply, error) -> {
             if (error != null) {
                 throw failure(error, commandId);
             }
@@ -253,13 +280,8 @@ public final class TaskStateClient implements AutoCloseable {
     /** Records a heartbeat and returns the instance; the first heartbeat creates it, {@code active}. */
     public CompletableFuture<Instance> heartbeatAsync(String instanceId) {
         String commandId = UUID.randomUUID().toString();
-        return commands.heartbeat(new Heartbeat(instanceId, commandId, commands.clientId()), timeout)
-                .handle((reply, error) -> {
-                    if (error != null) {
-                        throw failure(error, commandId);
-                    }
-                    return Json.convert(result(reply), Instance.class);
-                });
+        return request(commandId, c -> c.heartbeat(new Heartbeat(instanceId, commandId, settings.clientId), timeout))
+                .thenApply(r -> Json.convert(r, Instance.class));
     }
 
     public Instance heartbeat(String instanceId) {
@@ -268,7 +290,11 @@ public final class TaskStateClient implements AutoCloseable {
 
     /** A fire-and-forget heartbeat: completes when the broker has it, without waiting for the app. */
     public CompletableFuture<Void> beat(String instanceId) {
-        return commands.beat(instanceId);
+        try {
+            return commands().beat(instanceId);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(e, null));
+        }
     }
 
     /**
@@ -288,16 +314,12 @@ public final class TaskStateClient implements AutoCloseable {
         payload.set("state", state);
         JsonNode task = state.get("current_task_id");
         String commandId = UUID.randomUUID().toString();
-        Command command = new Command(commandId, commands.clientId(), CommandType.SET_INSTANCE_STATE.wire(), null, payload, null,
+        Command command = new Command(commandId, settings.clientId, CommandType.SET_INSTANCE_STATE.wire(), null, payload, null,
                 Instant.now());
-        int partition = task != null && task.canConvertToLong() && task.asLong() > 0
-                ? commands.partitionFor(task.asLong(), commandId) : commands.partitionOfInstance(instanceId);
-        return commands.send(command, partition, timeout).handle((reply, error) -> {
-            if (error != null) {
-                throw failure(error, commandId);
-            }
-            return Json.convert(result(reply), Instance.class);
-        });
+        boolean toTask = task != null && task.canConvertToLong() && task.asLong() > 0;
+        return request(commandId, c -> c.send(command,
+                toTask ? c.partitionFor(task.asLong(), commandId) : c.partitionOfInstance(instanceId), timeout))
+                .thenApply(r -> Json.convert(r, Instance.class));
     }
 
     public Instance setInstanceState(String instanceId, InstanceUpdate update) {
@@ -379,7 +401,10 @@ public final class TaskStateClient implements AutoCloseable {
 
     @Override
     public void close() {
-        commands.close();
+        CommandChannel c = channel;
+        if (c != null) {
+            c.close();
+        }
     }
 
     private static String encode(String pathSegment) {

@@ -1,5 +1,7 @@
 package io.taskstate.app;
 
+import io.taskstate.app.cli.InstanceCommand;
+import io.taskstate.app.cli.TaskCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code taskstate} command line. */
-@Command(name = "taskstate", mixinStandardHelpOptions = true, subcommands = {Main.Serve.class},
+@Command(name = "taskstate", mixinStandardHelpOptions = true, subcommands = {Main.Serve.class, TaskCommand.class,
+        InstanceCommand.class, io.taskstate.app.mcp.McpCommand.class},
         description = "Task and worker coordination for fleets of agents, built on Kafka.")
 public final class Main {
 

@@ -68,15 +68,26 @@ public final class CommandChannel implements AutoCloseable {
         this.clientId = clientId;
         this.commandsTopic = Topic.TASK_COMMANDS.name(topicPrefix);
         this.heartbeatsTopic = Topic.HEARTBEATS.name(topicPrefix);
-        this.producer = producer != null ? producer : new KafkaProducer<>(producerConfig(kafka, clientId));
-        this.commandPartitions = this.producer.partitionsFor(commandsTopic).size();
-        this.replies = replyConsumer != null ? replyConsumer : new KafkaConsumer<>(consumerConfig(kafka, clientId));
-        String repliesTopic = Topic.REPLIES.name(topicPrefix);
-        TopicPartition mine = new TopicPartition(repliesTopic,
-                Partitioning.partitionOfKey(clientId, replies.partitionsFor(repliesTopic).size()));
-        replies.assign(List.of(mine));
-        replies.seekToEnd(List.of(mine));
-        replies.position(mine); // resolve the end offset now, before the first command can be answered
+        Producer<String, byte[]> writer = producer != null ? producer : new KafkaProducer<>(producerConfig(kafka, clientId));
+        Consumer<String, byte[]> reader = null;
+        try {
+            this.commandPartitions = writer.partitionsFor(commandsTopic).size();
+            reader = replyConsumer != null ? replyConsumer : new KafkaConsumer<>(consumerConfig(kafka, clientId));
+            String repliesTopic = Topic.REPLIES.name(topicPrefix);
+            TopicPartition mine = new TopicPartition(repliesTopic,
+                    Partitioning.partitionOfKey(clientId, reader.partitionsFor(repliesTopic).size()));
+            reader.assign(List.of(mine));
+            reader.seekToEnd(List.of(mine));
+            reader.position(mine); // resolve the end offset now, before the first command can be answered
+        } catch (RuntimeException e) {
+            writer.close(Duration.ZERO);
+            if (reader != null) {
+                reader.close(Duration.ZERO);
+            }
+            throw e;
+        }
+        this.producer = writer;
+        this.replies = reader;
         this.replyThread = new Thread(this::readReplies, "taskstate-replies-" + clientId);
         replyThread.setDaemon(true);
         replyThread.start();
