@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -54,23 +55,37 @@ public final class McpTools {
             "title_contains", "description_contains", "root");
 
     private final TaskStateClient client;
+    private final AtomicLong rootCreates = new AtomicLong();
 
     public McpTools(TaskStateClient client) {
         this.client = client;
     }
 
+    /**
+     * Where the next root task goes: round the partitions from partition 0, as the routing of a task
+     * id {@code k + 1} lands on partition {@code k mod P}. Partition {@code p} numbers its tasks
+     * {@code seq * P + p + 1}, so one agent on a fresh server gets ids 1, 2, 3... in creation order,
+     * as from the reference; its examples go on to {@code update_task(id=1, ...)}, meaning the first.
+     */
+    private long nextRootRouting() {
+        return rootCreates.getAndIncrement() + 1;
+    }
+
     /** An MCP server on stdio (or any single-session transport) offering these tools. */
     public McpSyncServer serve(McpServerTransportProvider transport) {
-        return McpServer.sync(transport).serverInfo("taskstate", version()).instructions(INSTRUCTIONS)
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .validateToolInputs(false).tools(specifications()).build();
+        return configure(McpServer.sync(transport)).build();
     }
 
     /** An MCP server on Streamable HTTP offering these tools. */
     public McpSyncServer serve(McpStreamableServerTransportProvider transport) {
-        return McpServer.sync(transport).serverInfo("taskstate", version()).instructions(INSTRUCTIONS)
+        return configure(McpServer.sync(transport)).build();
+    }
+
+    /** Arguments are checked by the tools themselves, so errors carry the HTTP API's wording. */
+    private <S extends McpServer.SyncSpecification<S>> McpServer.SyncSpecification<S> configure(McpServer.SyncSpecification<S> spec) {
+        return spec.serverInfo("taskstate", version()).instructions(INSTRUCTIONS)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .validateToolInputs(false).tools(specifications()).build();
+                .validateToolInputs(false).tools(specifications());
     }
 
     private static final String INSTRUCTIONS = "Task and worker coordination shared by many agents. Create tasks, "
@@ -96,7 +111,8 @@ public final class McpTools {
                         "metadata", object("Any JSON object")), "title"),
                 args -> {
                     JsonNode parent = args.get("parent_task_id");
-                    Long routing = parent != null && parent.canConvertToLong() && parent.asLong() > 0 ? parent.asLong() : null;
+                    long routing = parent != null && parent.canConvertToLong() && parent.asLong() > 0
+                            ? parent.asLong() : nextRootRouting();
                     return join(client.write(CommandType.CREATE_TASK, null, routing, args, null, newId()));
                 });
         tool(tools, "update_task", """
