@@ -36,10 +36,12 @@ import java.util.function.Function;
 public record TaskStateConfig(
         Optional<String> bootstrapServers,
         String httpHost,
+        String advertisedHost,
         int httpPort,
         Path dataDir,
         int partitions,
         short replicationFactor,
+        int standbyReplicas,
         Duration instanceTimeout,
         ExpiryPolicy expiryPolicy,
         Duration expiryCheckInterval,
@@ -56,6 +58,8 @@ public record TaskStateConfig(
     public static final String BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     public static final String HTTP_HOST = "TASKSTATE_HTTP_HOST";
     public static final String HTTP_PORT = "TASKSTATE_HTTP_PORT";
+    public static final String ADVERTISED_HOST = "TASKSTATE_ADVERTISED_HOST";
+    public static final String STANDBY_REPLICAS = "TASKSTATE_STANDBY_REPLICAS";
     public static final String DATA_DIR = "TASKSTATE_DATA_DIR";
     public static final String PARTITIONS = "TASKSTATE_PARTITIONS";
     public static final String REPLICATION_FACTOR = "TASKSTATE_REPLICATION_FACTOR";
@@ -73,6 +77,7 @@ public record TaskStateConfig(
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(HTTP_PORT, "8080"),
+            Map.entry(STANDBY_REPLICAS, "1"),
             Map.entry(DATA_DIR, "./data"),
             Map.entry(PARTITIONS, "6"),
             Map.entry(REPLICATION_FACTOR, "-1"),
@@ -92,6 +97,12 @@ public record TaskStateConfig(
         }
         if (httpPort < 0 || httpPort > 65_535) {
             throw new IllegalArgumentException(HTTP_PORT + " must be a port number (0 picks a free one), got " + httpPort);
+        }
+        if (standbyReplicas < 0 || standbyReplicas > 10) {
+            throw new IllegalArgumentException(STANDBY_REPLICAS + " must be between 0 and 10, got " + standbyReplicas);
+        }
+        if (advertisedHost == null || advertisedHost.isBlank()) {
+            advertisedHost = httpHost;
         }
         if (replicationFactor == 0 || replicationFactor < -1) {
             throw new IllegalArgumentException(REPLICATION_FACTOR + " must be -1 (broker default) or at least 1, got " + replicationFactor);
@@ -125,10 +136,12 @@ public record TaskStateConfig(
         return new TaskStateConfig(
                 Optional.ofNullable(s.get(BOOTSTRAP)),
                 s.get(HTTP_HOST),
+                s.getOrDefault(ADVERTISED_HOST, s.get(HTTP_HOST)),
                 parse(s, HTTP_PORT, Integer::parseInt, "an integer"),
                 Path.of(s.get(DATA_DIR)),
                 parse(s, PARTITIONS, Integer::parseInt, "an integer"),
                 parse(s, REPLICATION_FACTOR, Short::parseShort, "an integer"),
+                parse(s, STANDBY_REPLICAS, Integer::parseInt, "an integer"),
                 parse(s, INSTANCE_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT5M"),
                 parse(s, EXPIRY_POLICY, ExpiryPolicy::parse, "release, keep or block"),
                 parse(s, EXPIRY_CHECK_INTERVAL, Duration::parse, "an ISO-8601 duration such as PT1S"),
@@ -193,8 +206,8 @@ public record TaskStateConfig(
     }
 
     public TaskStateConfig withBootstrapServers(String servers) {
-        return new TaskStateConfig(Optional.of(servers), httpHost, httpPort, dataDir, partitions, replicationFactor,
-                instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
+        return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
+                replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
                 embeddedControllerPort, kafka);
     }
 
@@ -202,7 +215,8 @@ public record TaskStateConfig(
     @Override
     public String toString() {
         return "TaskStateConfig[bootstrapServers=" + bootstrapServers.orElse("(embedded)")
-                + ", http=" + httpHost + ":" + httpPort + ", dataDir=" + dataDir + ", partitions=" + partitions
+                + ", http=" + httpHost + ":" + httpPort + " (advertised as " + advertisedHost + ")"
+                + ", standbyReplicas=" + standbyReplicas + ", dataDir=" + dataDir + ", partitions=" + partitions
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention

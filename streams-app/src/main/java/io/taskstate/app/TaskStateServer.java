@@ -86,7 +86,7 @@ public final class TaskStateServer implements AutoCloseable {
         api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout());
         httpPort = api.start();
 
-        HostInfo self = new HostInfo(c.httpHost(), httpPort);
+        HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
         streams = new KafkaStreams(TopologyBuilder.build(c), streamsProperties(c, self));
         streams.setStateListener((now, before) -> log.info("Kafka Streams {} -> {}", before, now));
         streams.setUncaughtExceptionHandler(e -> {
@@ -95,7 +95,7 @@ public final class TaskStateServer implements AutoCloseable {
         });
         mcpClient = TaskStateClient.builder()
                 .bootstrapServers(bootstrap)
-                .baseUrl("http://" + c.httpHost() + ":" + httpPort)
+                .baseUrl(baseUrl())
                 .clientId(c.applicationId() + "-mcp-" + UUID.randomUUID())
                 .topicPrefix(c.topicPrefix())
                 .timeout(c.commandTimeout())
@@ -105,6 +105,12 @@ public final class TaskStateServer implements AutoCloseable {
         api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout()), streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
+        if (!isLoopback(c.httpHost())) {
+            log.warn("The HTTP API listens on {}, reachable from other machines, and anyone who reaches it can read and "
+                    + "change every task: keep it on a trusted network", c.httpHost());
+        } else if (broker != null) {
+            log.info("Listening on 127.0.0.1 only (embedded default): not reachable from other machines");
+        }
     }
 
     /** The HTTP port actually bound (differs from the configured one when that was 0). */
@@ -112,13 +118,19 @@ public final class TaskStateServer implements AutoCloseable {
         return httpPort;
     }
 
+    /** Where this process reaches its own HTTP API. */
     public String baseUrl() {
-        return "http://" + config.httpHost() + ":" + httpPort;
+        String host = config.httpHost();
+        return "http://" + (host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host) + ":" + httpPort;
     }
 
     /** The Kafka cluster in use: the configured one, or the embedded broker's address. */
     public String bootstrapServers() {
         return broker != null ? broker.bootstrapServers() : config.bootstrapServers().orElseThrow();
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
     }
 
     /** How many partitions this instance currently processes (active tasks of its stream threads). */
@@ -191,6 +203,7 @@ public final class TaskStateServer implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, c.dataDir().resolve("streams").toAbsolutePath().toString());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, c.standbyReplicas());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         // Static membership: a restart (even after kill -9) takes its partitions back at once instead
         // of waiting out the dead member's session timeout. The id is kept in the data directory.

@@ -27,22 +27,31 @@ public final class HttpApi {
 
     /** GETs {@code pathAndQuery} (relative to the base URL) and parses the JSON body. */
     public CompletableFuture<JsonNode> get(String pathAndQuery) {
+        return getResponse(pathAndQuery).thenApply(Answer::body);
+    }
+
+    /** GETs {@code pathAndQuery} and keeps the answer's headers too. */
+    public CompletableFuture<Answer> getResponse(String pathAndQuery) {
         return send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET());
+    }
+
+    /** A 2xx answer: its body ({@code null} for 204) and headers. */
+    public record Answer(JsonNode body, java.net.http.HttpHeaders headers) {
     }
 
     /** POSTs {@code body} as JSON; an empty answer (204) completes with {@code null}. */
     public CompletableFuture<JsonNode> post(String path, JsonNode body) {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))).thenApply(Answer::body);
     }
 
-    private CompletableFuture<JsonNode> send(HttpRequest.Builder builder) {
+    private CompletableFuture<Answer> send(HttpRequest.Builder builder) {
         HttpRequest request = builder.timeout(timeout).header("Accept", "application/json").build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             JsonNode body;
             try {
                 if (response.statusCode() == 204) {
-                    return null;
+                    return new Answer(null, response.headers());
                 }
                 body = response.body().length == 0 ? Json.object() : Json.tree(response.body());
             } catch (IOException e) {
@@ -51,7 +60,7 @@ public final class HttpApi {
             if (response.statusCode() / 100 != 2) {
                 throw new Problem(response.statusCode(), body.path("detail").asText(body.toString()));
             }
-            return body;
+            return new Answer(body, response.headers());
         });
     }
 

@@ -43,6 +43,10 @@ import org.apache.kafka.streams.state.HostInfo;
  * every instance for a filtered query. Routes are all declared in {@link #routes}.
  */
 public final class ApiServer implements AutoCloseable {
+    /** On an answer read from a copy that may be behind: {@code true}. */
+    public static final String STALE_HEADER = "Taskstate-Stale";
+    /** On such an answer: how many changelog records the copy was behind. */
+    public static final String STALE_LAG_HEADER = "Taskstate-Stale-Lag";
     /** Where MCP's Streamable HTTP transport answers. */
     public static final String MCP_PATH = "/mcp";
     /** Largest request body accepted, checked before parsing. */
@@ -326,18 +330,57 @@ public final class ApiServer implements AutoCloseable {
     private void getTask(Context ctx) {
         long id = taskId(ctx);
         TaskQueries q = queries();
-        HostInfo owner = q.ownerOf(id);
-        if (q.isSelf(owner)) {
-            localTask(ctx);
+        try {
+            HostInfo owner = q.ownerOf(id);
+            if (q.isSelf(owner)) {
+                localTask(ctx);
+            } else {
+                respond(ctx, peer(owner).get("internal/v1/tasks/" + id), body -> json(ctx, 200, body));
+            }
+        } catch (NotQueryableException e) {
+            if (!"true".equals(ctx.queryParam("allow_stale"))) {
+                throw e;
+            }
+            staleTask(ctx, q, id);
+        }
+    }
+
+    /**
+     * While the owner cannot answer (rebalancing, restoring), a caller that passed
+     * {@code allow_stale=true} is answered from any copy of the partition, a standby if need be,
+     * with headers saying the answer may be behind and by how many records.
+     */
+    private void staleTask(Context ctx, TaskQueries q, long id) {
+        List<HostInfo> holders = q.holdersOf(id);
+        if (holders.stream().anyMatch(q::isSelf)) {
+            localStaleTask(ctx);
+        } else if (!holders.isEmpty()) {
+            respond(ctx, peer(holders.get(0)).getResponse("internal/v1/tasks/" + id + "?stale=true"), answer -> {
+                answer.headers().firstValue(STALE_LAG_HEADER).ifPresent(lag -> ctx.header(STALE_LAG_HEADER, lag));
+                ctx.header(STALE_HEADER, "true");
+                json(ctx, 200, answer.body());
+            });
         } else {
-            respond(ctx, peer(owner).get("internal/v1/tasks/" + id), body -> json(ctx, 200, body));
+            throw new NotQueryableException("No instance holds a copy of task " + id + "'s partition right now", null);
         }
     }
 
     private void localTask(Context ctx) {
+        if ("true".equals(ctx.queryParam("stale"))) {
+            localStaleTask(ctx);
+            return;
+        }
         long id = taskId(ctx);
         Task task = queries().localTask(id).orElseThrow(() -> new ApiException(404, "Task " + id + " not found"));
         json(ctx, 200, task);
+    }
+
+    private void localStaleTask(Context ctx) {
+        long id = taskId(ctx);
+        TaskQueries.Stale<java.util.Optional<Task>> read = queries().staleTask(id);
+        ctx.header(STALE_HEADER, "true");
+        ctx.header(STALE_LAG_HEADER, Long.toString(read.lag()));
+        json(ctx, 200, read.value().orElseThrow(() -> new ApiException(404, "Task " + id + " not found")));
     }
 
     private void queryTasks(Context ctx) {

@@ -81,6 +81,45 @@ public final class TaskQueries {
         return hosts;
     }
 
+    /**
+     * The instances that hold task {@code id}'s partition, active first, then standbys; answers
+     * while rebalancing too, for reads that accept a stale answer.
+     */
+    public List<HostInfo> holdersOf(long id) {
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(TaskStores.TASKS, id,
+                (topic, key, value, n) -> Optional.of(Set.of(Partitioning.partitionOfTask(key, n))));
+        List<HostInfo> holders = new ArrayList<>();
+        if (metadata != null && metadata.activeHost() != null && !metadata.activeHost().equals(HostInfo.unavailable())) {
+            holders.add(metadata.activeHost());
+        }
+        if (metadata != null) {
+            holders.addAll(metadata.standbyHosts());
+        }
+        return holders;
+    }
+
+    /**
+     * Task {@code id} from whatever copy of its partition this instance holds (active, restoring or
+     * standby), with how many changelog records that copy is behind.
+     */
+    public Stale<Optional<Task>> staleTask(long id) {
+        int partition = Partitioning.partitionOfTask(id, partitions);
+        ReadOnlyKeyValueStore<Long, Task> store;
+        try {
+            store = streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<Long, Task>>fromNameAndType(TaskStores.TASKS,
+                    QueryableStoreTypes.keyValueStore()).withPartition(partition).enableStaleStores());
+        } catch (InvalidStateStoreException e) {
+            throw new NotQueryableException("No copy of partition " + partition + " is readable here: " + e.getMessage(), e);
+        }
+        long lag = Optional.ofNullable(streams.allLocalStorePartitionLags().get(TaskStores.TASKS))
+                .map(lags -> lags.get(partition)).map(org.apache.kafka.streams.LagInfo::offsetLag).orElse(0L);
+        return new Stale<>(Optional.ofNullable(store.get(id)), lag);
+    }
+
+    /** A read from a copy that may be behind, and by how many records. */
+    public record Stale<T>(T value, long lag) {
+    }
+
     /** Task {@code id} from this instance's store, which must own it. */
     public Optional<Task> localTask(long id) {
         int partition = Partitioning.partitionOfTask(id, partitions);
