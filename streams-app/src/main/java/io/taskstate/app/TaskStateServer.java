@@ -4,6 +4,7 @@ import io.taskstate.app.broker.EmbeddedKafka;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.taskstate.app.http.ApiServer;
 import io.taskstate.app.mcp.McpTools;
+import io.taskstate.app.query.Restorations;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
@@ -89,6 +90,8 @@ public final class TaskStateServer implements AutoCloseable {
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
         streams = new KafkaStreams(TopologyBuilder.build(c), streamsProperties(c, self));
         streams.setStateListener((now, before) -> log.info("Kafka Streams {} -> {}", before, now));
+        Restorations restorations = new Restorations();
+        streams.setGlobalStateRestoreListener(restorations);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -102,7 +105,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .kafkaProperties(c.kafka())
                 .build();
         mcp = new McpTools(mcpClient).serve(api.mcpTransport());
-        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout()), streams::state);
+        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout(), restorations), streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
         if (!isLoopback(c.httpHost())) {

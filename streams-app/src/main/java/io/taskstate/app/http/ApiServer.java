@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -106,6 +107,8 @@ public final class ApiServer implements AutoCloseable {
         r.get("/api/v1/instances/{id}", this::getInstance);
         r.get("/api/v1/instances", this::listInstances);
 
+        r.get("/api/v1/admin/check", this::check);
+        r.get("/internal/v1/check", this::localCheck);
         r.get("/internal/v1/tasks", this::localQuery);
         r.post("/internal/v1/tasks/claimable", this::localClaimable);
         r.get("/internal/v1/instances", this::localInstances);
@@ -329,39 +332,56 @@ public final class ApiServer implements AutoCloseable {
 
     private void getTask(Context ctx) {
         long id = taskId(ctx);
+        boolean allowStale = "true".equals(ctx.queryParam("allow_stale"));
         TaskQueries q = queries();
+        CompletableFuture<JsonNode> answer;
         try {
             HostInfo owner = q.ownerOf(id);
             if (q.isSelf(owner)) {
                 localTask(ctx);
-            } else {
-                respond(ctx, peer(owner).get("internal/v1/tasks/" + id), body -> json(ctx, 200, body));
+                return;
             }
-        } catch (NotQueryableException e) {
-            if (!"true".equals(ctx.queryParam("allow_stale"))) {
+            answer = peer(owner).get("internal/v1/tasks/" + id);
+            if (allowStale) {
+                // A killed owner stays the owner until the group notices (its session times out): meanwhile a copy answers.
+                answer = answer.exceptionallyCompose(e -> Problems.isUnavailable(e) ? staleTask(ctx, q, id, owner)
+                        : CompletableFuture.failedFuture(e));
+            }
+        } catch (NotQueryableException | InvalidStateStoreException e) {
+            if (!allowStale) {
                 throw e;
             }
-            staleTask(ctx, q, id);
+            answer = staleTask(ctx, q, id, null);
         }
+        respond(ctx, answer, body -> json(ctx, 200, body));
     }
 
     /**
-     * While the owner cannot answer (rebalancing, restoring), a caller that passed
-     * {@code allow_stale=true} is answered from any copy of the partition, a standby if need be,
-     * with headers saying the answer may be behind and by how many records.
+     * While the owner cannot answer (rebalancing, restoring, unreachable), a caller that passed
+     * {@code allow_stale=true} is answered from any other copy of the partition, a standby if need
+     * be, with headers saying the answer may be behind and by how many records.
      */
-    private void staleTask(Context ctx, TaskQueries q, long id) {
-        List<HostInfo> holders = q.holdersOf(id);
-        if (holders.stream().anyMatch(q::isSelf)) {
-            localStaleTask(ctx);
-        } else if (!holders.isEmpty()) {
-            respond(ctx, peer(holders.get(0)).getResponse("internal/v1/tasks/" + id + "?stale=true"), answer -> {
+    private CompletableFuture<JsonNode> staleTask(Context ctx, TaskQueries q, long id, HostInfo unreachable) {
+        try {
+            List<HostInfo> holders = new ArrayList<>(q.holdersOf(id));
+            holders.remove(unreachable);
+            if (holders.stream().anyMatch(q::isSelf)) {
+                TaskQueries.Stale<java.util.Optional<Task>> read = q.staleTask(id);
+                ctx.header(STALE_HEADER, "true");
+                ctx.header(STALE_LAG_HEADER, Long.toString(read.lag()));
+                return read.value().map(task -> CompletableFuture.completedFuture(Json.MAPPER.<JsonNode>valueToTree(task)))
+                        .orElseGet(() -> CompletableFuture.failedFuture(new ApiException(404, "Task " + id + " not found")));
+            }
+            if (holders.isEmpty()) {
+                throw new NotQueryableException("No instance holds a copy of task " + id + "'s partition right now", null);
+            }
+            return peer(holders.get(0)).getResponse("internal/v1/tasks/" + id + "?stale=true").thenApply(answer -> {
                 answer.headers().firstValue(STALE_LAG_HEADER).ifPresent(lag -> ctx.header(STALE_LAG_HEADER, lag));
                 ctx.header(STALE_HEADER, "true");
-                json(ctx, 200, answer.body());
+                return answer.body();
             });
-        } else {
-            throw new NotQueryableException("No instance holds a copy of task " + id + "'s partition right now", null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 
@@ -409,9 +429,47 @@ public final class ApiServer implements AutoCloseable {
         json(ctx, 200, body);
     }
 
+    /** The consistency check of every partition, from every instance: 200 when consistent, 500 with the problems otherwise. */
+    private void check(Context ctx) {
+        TaskQueries q = queries();
+        List<CompletableFuture<TaskQueries.Slice<String>>> parts = new ArrayList<>();
+        for (HostInfo host : q.instances()) {
+            parts.add(q.isSelf(host) ? CompletableFuture.completedFuture(q.check())
+                    : peer(host).get("internal/v1/check").thenApply(body -> slice(body, "problems", String.class)));
+        }
+        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+            long tasks = 0;
+            List<String> problems = new ArrayList<>();
+            for (String line : merge(q, parts)) {
+                if (line.startsWith("tasks=")) {
+                    tasks += Long.parseLong(line.substring("tasks=".length()));
+                } else {
+                    problems.add(line);
+                }
+            }
+            ObjectNode body = Json.object();
+            body.put("consistent", problems.isEmpty());
+            body.put("tasks", tasks);
+            body.put("partitions", q.partitions());
+            ArrayNode list = body.putArray("problems");
+            problems.forEach(list::add);
+            json(ctx, problems.isEmpty() ? 200 : 500, body);
+        });
+    }
+
+    private void localCheck(Context ctx) {
+        TaskQueries.Slice<String> slice = queries().check();
+        ObjectNode body = Json.object();
+        ArrayNode problems = body.putArray("problems");
+        slice.items().forEach(problems::add);
+        ArrayNode partitions = body.putArray("partitions");
+        slice.partitions().forEach(partitions::add);
+        json(ctx, 200, body);
+    }
+
     private void ready(Context ctx) {
         KafkaStreams.State state = streamsState.get();
-        boolean ready = queries != null && state == KafkaStreams.State.RUNNING;
+        boolean ready = queries != null && queries.ready();
         json(ctx, ready ? 200 : 503, Map.of("status", ready ? "ready" : "not ready", "streams", state.toString()));
     }
 

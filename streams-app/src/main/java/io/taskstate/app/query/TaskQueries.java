@@ -44,9 +44,12 @@ public final class TaskQueries {
     private final int partitions;
     private final String commandsTopic;
     private final Duration instanceTimeout;
+    private final Restorations restorations;
 
-    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout) {
+    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout,
+                       Restorations restorations) {
         this.streams = streams;
+        this.restorations = restorations;
         this.self = self;
         this.partitions = partitions;
         this.commandsTopic = commandsTopic;
@@ -114,6 +117,67 @@ public final class TaskQueries {
         long lag = Optional.ofNullable(streams.allLocalStorePartitionLags().get(TaskStores.TASKS))
                 .map(lags -> lags.get(partition)).map(org.apache.kafka.streams.LagInfo::offsetLag).orElse(0L);
         return new Stale<>(Optional.ofNullable(store.get(id)), lag);
+    }
+
+    /**
+     * Checks this instance's partitions against their primary store: every task has exactly its
+     * index entries and nothing else is indexed, parents and subtasks point at each other, every
+     * lease has its lease entry, and every id is on its home partition. Problems are described one
+     * per line; an empty list means consistent.
+     */
+    public Slice<String> check() {
+        List<String> problems = new ArrayList<>();
+        Set<Integer> read = localPartitions();
+        long count = 0;
+        for (int partition : read) {
+            ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
+            ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+            ReadOnlyKeyValueStore<Bytes, byte[]> leases = store(TaskStores.LEASES, partition);
+            Set<Bytes> expectedIndex = new java.util.HashSet<>();
+            Set<Bytes> expectedLeases = new java.util.HashSet<>();
+            try (KeyValueIterator<Long, Task> it = tasks.all()) {
+                while (it.hasNext()) {
+                    Task t = it.next().value;
+                    count++;
+                    expectedIndex.addAll(TaskIndex.keysOf(t));
+                    if (t.leaseExpiresAt() != null) {
+                        expectedLeases.add(TaskIndex.leaseKey(t.leaseExpiresAt(), t.id()));
+                    }
+                    if (Partitioning.partitionOfTask(t.id(), partitions) != partition) {
+                        problems.add("task " + t.id() + " is stored on partition " + partition + ", not its home");
+                    }
+                    if (t.parentTaskId() != null) {
+                        Task parent = tasks.get(t.parentTaskId());
+                        if (parent == null || !parent.subtaskIds().contains(t.id())) {
+                            problems.add("task " + t.id() + " names parent " + t.parentTaskId() + ", which does not list it");
+                        }
+                    }
+                    for (long child : t.subtaskIds()) {
+                        Task c = tasks.get(child);
+                        if (c == null || !Long.valueOf(t.id()).equals(c.parentTaskId())) {
+                            problems.add("task " + t.id() + " lists subtask " + child + ", which does not name it as parent");
+                        }
+                    }
+                }
+            }
+            compare(problems, "index", partition, expectedIndex, index);
+            compare(problems, "lease", partition, expectedLeases, leases);
+        }
+        problems.add(0, "tasks=" + count);
+        return new Slice<>(problems, read);
+    }
+
+    private static void compare(List<String> problems, String what, int partition, Set<Bytes> expected,
+                                ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+        Set<Bytes> actual = new java.util.HashSet<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> actual.add(kv.key));
+        }
+        long missing = expected.stream().filter(k -> !actual.contains(k)).count();
+        long extra = actual.stream().filter(k -> !expected.contains(k)).count();
+        if (missing > 0 || extra > 0) {
+            problems.add("partition " + partition + ": " + missing + " " + what + " entries missing, " + extra + " left over");
+        }
     }
 
     /** A read from a copy that may be behind, and by how many records. */
@@ -260,6 +324,10 @@ public final class TaskQueries {
     }
 
     private <K, V> ReadOnlyKeyValueStore<K, V> store(String name, int partition) {
+        if (restorations.restoring(name, partition)) {
+            throw new NotQueryableException("Store " + name + " of partition " + partition
+                    + " is being restored from its changelog", null);
+        }
         try {
             return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
                     QueryableStoreTypes.keyValueStore()).withPartition(partition));
@@ -267,6 +335,11 @@ public final class TaskQueries {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is not queryable right now: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether this instance can answer: Kafka Streams is running and no store is being restored. */
+    public boolean ready() {
+        return streams.state() == KafkaStreams.State.RUNNING && !restorations.any();
     }
 
     private void requireRunning() {

@@ -116,6 +116,10 @@ class ClaimsIT {
         List<Task> done = client.queryTasks(TaskQuery.all().titleContains(tag).status(TaskStatus.COMPLETED).pageSize(1000)).toList();
         assertThat(done).hasSize(TASKS).allSatisfy(t ->
                 assertThat(t.metadata().path("completed_by").asText()).isEqualTo(claimer.get(t.id())));
+        // and the stores agree with each other
+        Http.Response check = new Http(app.baseUrl()).get("/api/v1/admin/check");
+        assertThat(check.body().get("problems")).isEmpty();
+        assertThat(check.body().get("consistent").asBoolean()).isTrue();
         // and each worker took tasks best first: once it got a lower priority, it never got a higher one again
         Map<String, Integer> lowestSoFar = new HashMap<>();
         for (String c : claims) {

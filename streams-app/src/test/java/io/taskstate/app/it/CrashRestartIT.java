@@ -136,6 +136,10 @@ class CrashRestartIT {
             fresh.add(id(create("{\"title\":\"after the crash " + n + "\"}")));
         }
         assertThat(fresh).hasSize(PARTITIONS + 3).doesNotContainAnyElementsOf(acknowledged.keySet());
+        Http.Response check = http.get("/api/v1/admin/check");
+        assertThat(check.body().get("problems")).as("consistency check after the crash").isEmpty();
+        assertThat(check.status()).isEqualTo(200);
+        assertThat(check.body().get("tasks").asLong()).isEqualTo(acknowledged.size() + fresh.size());
     }
 
     @Test
