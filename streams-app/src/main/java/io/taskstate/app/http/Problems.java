@@ -8,7 +8,10 @@ import io.taskstate.app.query.NotQueryableException;
 import io.taskstate.client.TaskStateException;
 import io.taskstate.client.internal.HttpApi;
 import io.taskstate.protocol.Json;
+import java.io.IOException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +26,7 @@ final class Problems {
     }
 
     static void respond(Context ctx, Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable e = unwrap(error);
         if (e instanceof ApiException a) {
             write(ctx, a.status, a.getMessage(), null);
         } else if (e instanceof TaskStateException.NotFound t) {
@@ -34,7 +37,9 @@ final class Problems {
             write(ctx, 409, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException.Timeout t) {
             write(ctx, 504, t.getMessage(), t.commandId());
-        } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable) {
+        } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable
+                || e instanceof InvalidStateStoreException) {
+            // InvalidStateStoreException: a store read after the store was looked up, while its partition moved away.
             ctx.header("Retry-After", "1");
             write(ctx, 503, e.getMessage() + "; retry shortly", null);
         } else if (e instanceof HttpApi.Problem p) {
@@ -42,12 +47,37 @@ final class Problems {
                 ctx.header("Retry-After", "1");
             }
             write(ctx, p.status(), p.getMessage(), null);
+        } else if (e instanceof IOException) {
+            // Only calls to other instances fail this way: the owner of a partition stopped, and until
+            // the group notices (its session times out) and moves the partition, nobody can answer.
+            ctx.header("Retry-After", "1");
+            write(ctx, 503, "Another instance could not be reached (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); its partitions move to the others "
+                    + "once the group notices it is gone; retry shortly", null);
         } else if (e instanceof HttpResponseException h) {
             write(ctx, h.getStatus(), h.getMessage(), null);
         } else {
             log.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), e);
             write(ctx, 500, "Internal error: " + e.getClass().getSimpleName() + "; see the server log", null);
         }
+    }
+
+    /**
+     * Whether {@code error} means "nobody can answer right now, retry": the stores are not
+     * queryable, or the instance that owns the data cannot be reached or said so itself.
+     */
+    static boolean isUnavailable(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof NotQueryableException || e instanceof InvalidStateStoreException || e instanceof IOException
+                || e instanceof HttpApi.Problem p && p.status() == 503;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 
     static void write(Context ctx, int status, String detail, String commandId) {
