@@ -7,9 +7,7 @@ import io.taskstate.app.TaskStateConfig;
 import io.taskstate.app.TaskStateServer;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.protocol.Topic;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -37,6 +35,11 @@ import picocli.CommandLine.Option;
 public final class McpCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(McpCommand.class);
     private static final String DEFAULT_URL = "http://127.0.0.1:8080";
+    /** How long the answers to the last requests may take once stdin has closed. */
+    private static final Duration DRAIN_DEADLINE = Duration.ofSeconds(60);
+    /** How long the embedded default may take to be ready before the tools are served anyway. */
+    private static final Duration READY_DEADLINE = Duration.ofSeconds(120);
+    private static final Duration READY_POLL = Duration.ofMillis(50);
 
     @Option(names = "--url", paramLabel = "URL", description = "HTTP API of a running taskstate (env TASKSTATE_URL).")
     String url = System.getenv("TASKSTATE_URL");
@@ -63,39 +66,22 @@ public final class McpCommand implements Callable<Integer> {
                 }
             });
             settings.putIfAbsent(TaskStateConfig.DATA_DIR, dataDir.toString());
+            settings.put(TaskStateConfig.TOPIC_PREFIX, prefix);
             log.info("No taskstate configured or running at {}: starting the embedded default", DEFAULT_URL);
             embedded = TaskStateServer.start(TaskStateConfig.from(settings));
             url = embedded.baseUrl();
             bootstrap = embedded.bootstrapServers();
+            awaitRunning(embedded);
         }
-        CountDownLatch stdinClosed = new CountDownLatch(1);
+        StdioDrain stdio = new StdioDrain(DRAIN_DEADLINE);
         try (TaskStateClient client = TaskStateClient.builder()
                 .baseUrl(url == null ? DEFAULT_URL : url)
                 .bootstrapServers(bootstrap == null ? "127.0.0.1:9092" : bootstrap)
                 .topicPrefix(prefix)
                 .build()) {
-            InputStream in = new FilterInputStream(System.in) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = super.read(b, off, len);
-                    if (n < 0) {
-                        stdinClosed.countDown();
-                    }
-                    return n;
-                }
-
-                @Override
-                public int read() throws IOException {
-                    int c = super.read();
-                    if (c < 0) {
-                        stdinClosed.countDown();
-                    }
-                    return c;
-                }
-            };
-            McpSyncServer server = new McpTools(client).serve(
-                    new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, System.out));
-            stdinClosed.await();
+            McpSyncServer server = new McpTools(client).serve(new StdioServerTransportProvider(
+                    McpJsonDefaults.getMapper(), stdio.input(System.in), stdio.output(System.out)));
+            stdio.awaitEnd();
             server.closeGracefully();
         } finally {
             if (embedded != null) {
@@ -103,6 +89,25 @@ public final class McpCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Serving before Kafka Streams is RUNNING would fail the host's first reads ("REBALANCING, not
+     * RUNNING; retry shortly"), and agents often start with one; a fresh embedded default gets
+     * there in seconds.
+     */
+    private static void awaitRunning(TaskStateServer server) throws InterruptedException {
+        long until = System.nanoTime() + READY_DEADLINE.toNanos();
+        KafkaStreams.State state = server.streamsState();
+        while (state != KafkaStreams.State.RUNNING) {
+            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING || System.nanoTime() > until) {
+                log.warn("Kafka Streams is {} after starting the embedded default; serving anyway, reads fail until it runs", state);
+                return;
+            }
+            Thread.sleep(READY_POLL.toMillis());
+            state = server.streamsState();
+        }
+        log.info("The embedded default is ready at {}", server.baseUrl());
     }
 
     private static boolean answers(String base) {
