@@ -24,6 +24,22 @@ final class Topics {
     private Topics() {
     }
 
+    /** Describes the topics, waiting out the moment after creation when the broker does not know them yet. */
+    private static Map<String, TopicDescription> describe(Admin admin, Set<String> names) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get();
+            } catch (ExecutionException e) {
+                boolean retriable = e.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                if (!retriable || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Cannot describe topics: " + e.getCause().getMessage(), e.getCause());
+                }
+                Thread.sleep(100); // the broker learns of new topics within moments
+            }
+        }
+    }
+
     static void ensure(Admin admin, TaskStateConfig config) throws InterruptedException {
         Map<String, Topic> wanted = new java.util.TreeMap<>();
         for (Topic t : Topic.values()) {
@@ -53,12 +69,7 @@ final class Topics {
                 }
             }
         }
-        Map<String, TopicDescription> described;
-        try {
-            described = admin.describeTopics(wanted.keySet()).allTopicNames().get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot describe topics: " + e.getCause().getMessage(), e.getCause());
-        }
+        Map<String, TopicDescription> described = describe(admin, wanted.keySet());
         for (TopicDescription d : described.values()) {
             if (d.partitions().size() != config.partitions()) {
                 throw new IllegalStateException("Topic " + d.name() + " has " + d.partitions().size()
