@@ -77,7 +77,6 @@ public record TaskStateConfig(
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(HTTP_PORT, "8080"),
-            Map.entry(STANDBY_REPLICAS, "1"),
             Map.entry(DATA_DIR, "./data"),
             Map.entry(PARTITIONS, "6"),
             Map.entry(REPLICATION_FACTOR, "-1"),
@@ -141,7 +140,9 @@ public record TaskStateConfig(
                 Path.of(s.get(DATA_DIR)),
                 parse(s, PARTITIONS, Integer::parseInt, "an integer"),
                 parse(s, REPLICATION_FACTOR, Short::parseShort, "an integer"),
-                parse(s, STANDBY_REPLICAS, Integer::parseInt, "an integer"),
+                // a single embedded node has nowhere to put a standby
+                s.containsKey(STANDBY_REPLICAS) ? parse(s, STANDBY_REPLICAS, Integer::parseInt, "an integer")
+                        : s.containsKey(BOOTSTRAP) ? 1 : 0,
                 parse(s, INSTANCE_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT5M"),
                 parse(s, EXPIRY_POLICY, ExpiryPolicy::parse, "release, keep or block"),
                 parse(s, EXPIRY_CHECK_INTERVAL, Duration::parse, "an ISO-8601 duration such as PT1S"),
