@@ -1,32 +1,55 @@
 #!/usr/bin/env bash
 # Builds taskstate, starts a server on a fresh data dir with non-default ports, runs each benchmark
-# RUNS times, stops the server and prints the median and spread (min - max) of every figure.
+# RUNS times, stops the server and prints the median and spread (min - max) of every figure. The
+# expiry benchmark needs a short instance timeout, so it runs last, EXPIRY_RUNS times, against a
+# second server started afterwards on its own fresh data dir.
 #
-#   benchmarks/run.sh [--runs N] [--skip-build] [--no-wrk] [--keep]
+#   benchmarks/run.sh [--runs N] [--expiry-runs N] [--only LIST] [--skip LIST] [--skip-build] [--no-wrk] [--keep]
 #
+# LIST is comma-separated out of create, get, wrk, heartbeat, expiry (default: all; --no-wrk = --skip wrk).
 # Settings (environment): RUNS (5), CREATE_WARMUP (2000), CREATE_N (5000), CREATE_MAX_SECONDS (180),
 # GET_TASKS (1000), GET_THREADS (16), GET_WARMUP_SECONDS (5), GET_SECONDS (20), WRK_THREADS (2),
+# HB_INSTANCES (1000), HB_THREADS (1), HB_IN_FLIGHT (1000), HB_WARMUP_SECONDS (5), HB_SECONDS (20),
+# HB_RATE (0: unpaced), EXPIRY_RUNS (3), EXPIRY_WORKERS (50), EXPIRY_ROUNDS (3), EXPIRY_TIMEOUT_MS (2000),
+# EXPIRY_STAGGER_MS (5000), EXPIRY_POLL_MS (10),
 # HTTP_PORT / KAFKA_PORT / CONTROLLER_PORT (18080 / 19092 / 19093, or free random ones if taken),
 # READY_TIMEOUT_SECONDS (180), BENCH_JAVA_OPTS, SERVER_JAVA_OPTS.
-# Everything (server log, raw result lines, per-run logs) lands in a fresh /tmp/taskstate-bench.* dir.
+# Everything (server logs, raw result lines, per-run logs) lands in a fresh /tmp/taskstate-bench.* dir.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${RUNS:-5}"
+EXPIRY_RUNS="${EXPIRY_RUNS:-3}"
 BUILD=1
 USE_WRK=auto
 KEEP=0
+ALL_BENCHES="create,get,wrk,heartbeat,expiry"
+ONLY="$ALL_BENCHES"
+SKIP=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --runs=*) RUNS="${1#*=}"; shift ;;
+    --expiry-runs) EXPIRY_RUNS="$2"; shift 2 ;;
+    --expiry-runs=*) EXPIRY_RUNS="${1#*=}"; shift ;;
+    --only) ONLY="$2"; shift 2 ;;
+    --only=*) ONLY="${1#*=}"; shift ;;
+    --skip) SKIP="$SKIP,$2"; shift 2 ;;
+    --skip=*) SKIP="$SKIP,${1#*=}"; shift ;;
     --skip-build) BUILD=0; shift ;;
-    --no-wrk) USE_WRK=no; shift ;;
+    --no-wrk) SKIP="$SKIP,wrk"; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+for b in ${ONLY//,/ } ${SKIP//,/ }; do
+  [[ ",$ALL_BENCHES," == *",$b,"* ]] || { echo "unknown benchmark '$b': pick out of $ALL_BENCHES" >&2; exit 2; }
+done
+selected() { [[ ",$ONLY," == *",$1,"* && ",$SKIP," != *",$1,"* ]]; }
+selected wrk || USE_WRK=no
+MAIN_SERVER=0
+for b in create get wrk heartbeat; do if selected "$b"; then MAIN_SERVER=1; fi; done
 
 CREATE_WARMUP="${CREATE_WARMUP:-2000}"
 CREATE_N="${CREATE_N:-5000}"
@@ -36,11 +59,33 @@ GET_THREADS="${GET_THREADS:-16}"
 GET_WARMUP_SECONDS="${GET_WARMUP_SECONDS:-5}"
 GET_SECONDS="${GET_SECONDS:-20}"
 WRK_THREADS="${WRK_THREADS:-2}"
+HB_INSTANCES="${HB_INSTANCES:-1000}"
+HB_THREADS="${HB_THREADS:-1}"
+HB_IN_FLIGHT="${HB_IN_FLIGHT:-1000}"
+HB_WARMUP_SECONDS="${HB_WARMUP_SECONDS:-5}"
+HB_SECONDS="${HB_SECONDS:-20}"
+HB_RATE="${HB_RATE:-0}"
+EXPIRY_WORKERS="${EXPIRY_WORKERS:-50}"
+EXPIRY_ROUNDS="${EXPIRY_ROUNDS:-3}"
+EXPIRY_TIMEOUT_MS="${EXPIRY_TIMEOUT_MS:-2000}"
+EXPIRY_STAGGER_MS="${EXPIRY_STAGGER_MS:-5000}"
+EXPIRY_POLL_MS="${EXPIRY_POLL_MS:-10}"
+if [[ "$HB_RATE" == 0 ]]; then HB_RATE_LABEL="unpaced"; else HB_RATE_LABEL="$HB_RATE/s"; fi
 READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-180}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:-}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# A result line with the load averages around one benchmark run, so the summary shows them too: the
+# 1-minute figure at the start mostly reflects the run before; at the end, this run (its own load included).
+LOAD_START=""
+load_start() { LOAD_START="$(cut -d' ' -f1 /proc/loadavg)"; }
+load_end() { # benchmark, run
+  local l1 l5 l15 _
+  read -r l1 l5 l15 _ < /proc/loadavg
+  echo "bench=load_average tool=$1 run=$2 load1_start=$LOAD_START load1_end=$l1 load5_end=$l5 load15_end=$l15" >> "$RESULTS"
+}
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { # preferred port if free, else a random free one not in the exclusions
@@ -79,7 +124,7 @@ cleanup() {
   if (( rc != 0 )); then
     log "failed (exit $rc); logs kept in $WORK"
   elif (( KEEP == 0 )); then
-    rm -rf "$WORK/data" "$WORK/server" "$WORK/bench"   # broker log, state stores, jar copies; results and logs stay
+    rm -rf "$WORK/data" "$WORK/data-expiry" "$WORK/server" "$WORK/bench"   # broker logs, state stores, jar copies; results and logs stay
   fi
 }
 trap cleanup EXIT
@@ -100,13 +145,7 @@ cp -r "$ROOT/benchmarks/target/taskstate-benchmarks.jar" "$ROOT/benchmarks/targe
 SERVER_JAR="$WORK/server/taskstate.jar"
 BENCH_JAR="$WORK/bench/taskstate-benchmarks.jar"
 
-# ---- start the server
-HTTP_PORT="$(pick_port "${HTTP_PORT:-18080}")"
-KAFKA_PORT="$(pick_port "${KAFKA_PORT:-19092}" "$HTTP_PORT")"
-CONTROLLER_PORT="$(pick_port "${CONTROLLER_PORT:-19093}" "$HTTP_PORT" "$KAFKA_PORT")"
-BASE_URL="http://127.0.0.1:$HTTP_PORT"
-BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
-
+# ---- the server(s)
 # The server reads TASKSTATE_* and KAFKA_* from its environment (KAFKA_BOOTSTRAP_SERVERS would skip
 # the embedded broker); start it without any, so only the flags below configure it.
 UNSET=()
@@ -114,24 +153,46 @@ while IFS='=' read -r name _; do
   [[ "$name" == TASKSTATE_* || "$name" == KAFKA_* ]] && UNSET+=(-u "$name")
 done < <(env)
 
-log "starting the server: http $BASE_URL, kafka $BOOTSTRAP, controller $CONTROLLER_PORT, data $WORK/data"
-# shellcheck disable=SC2086
-env "${UNSET[@]}" java $SERVER_JAVA_OPTS -jar "$SERVER_JAR" serve --data-dir "$WORK/data" --http-port "$HTTP_PORT" \
-  --set "TASKSTATE_EMBEDDED_KAFKA_PORT=$KAFKA_PORT" --set "TASKSTATE_EMBEDDED_CONTROLLER_PORT=$CONTROLLER_PORT" \
-  > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+start_server() { # data dir, log file, extra --set settings...
+  local data="$1" logfile="$2"; shift 2
+  local sets=() s attempt
+  for s in "$@"; do sets+=(--set "$s"); done
+  # A server that exits before it is ready is started again on a fresh data dir, up to 3 times: on a
+  # loaded machine the first start of an empty broker sometimes fails describing the topics it just
+  # created ("This server does not host this topic-partition").
+  for attempt in 1 2 3; do
+    HTTP_PORT="$(pick_port "${HTTP_PORT:-18080}")"
+    KAFKA_PORT="$(pick_port "${KAFKA_PORT:-19092}" "$HTTP_PORT")"
+    CONTROLLER_PORT="$(pick_port "${CONTROLLER_PORT:-19093}" "$HTTP_PORT" "$KAFKA_PORT")"
+    BASE_URL="http://127.0.0.1:$HTTP_PORT"
+    BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+    log "starting the server: http $BASE_URL, kafka $BOOTSTRAP, controller $CONTROLLER_PORT, data $data${*:+, $*}"
+    # shellcheck disable=SC2086
+    env "${UNSET[@]}" java $SERVER_JAVA_OPTS -jar "$SERVER_JAR" serve --data-dir "$data" --http-port "$HTTP_PORT" \
+      --set "TASKSTATE_EMBEDDED_KAFKA_PORT=$KAFKA_PORT" --set "TASKSTATE_EMBEDDED_CONTROLLER_PORT=$CONTROLLER_PORT" \
+      ${sets[@]+"${sets[@]}"} > "$logfile" 2>&1 &
+    SERVER_PID=$!
 
-deadline=$(( SECONDS + READY_TIMEOUT_SECONDS ))
-until curl -fsS -o /dev/null "$BASE_URL/health/ready" 2>/dev/null; do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    log "the server exited before it was ready; last lines of $WORK/server.log:"; tail -n 30 "$WORK/server.log" >&2; exit 1
-  fi
-  if (( SECONDS >= deadline )); then
-    log "the server was not ready within ${READY_TIMEOUT_SECONDS} s; last lines of $WORK/server.log:"; tail -n 30 "$WORK/server.log" >&2; exit 1
-  fi
-  sleep 0.5
-done
-log "server ready (pid $SERVER_PID)"
+    local deadline=$(( SECONDS + READY_TIMEOUT_SECONDS ))
+    until curl -fsS -o /dev/null "$BASE_URL/health/ready" 2>/dev/null; do
+      if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+        log "the server exited before it was ready (attempt $attempt); last lines of $logfile:"; tail -n 5 "$logfile" >&2
+        if (( attempt == 3 )); then exit 1; fi
+        mv "$logfile" "$logfile.failed-$attempt"
+        rm -rf "$data"
+        continue 2
+      fi
+      if (( SECONDS >= deadline )); then
+        log "the server was not ready within ${READY_TIMEOUT_SECONDS} s; last lines of $logfile:"; tail -n 30 "$logfile" >&2; exit 1
+      fi
+      sleep 0.5
+    done
+    log "server ready (pid $SERVER_PID)"
+    return 0
+  done
+}
 
 bench() { # class, args...
   local cls="$1"; shift
@@ -139,20 +200,24 @@ bench() { # class, args...
   java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" "io.taskstate.benchmarks.$cls" --bootstrap "$BOOTSTRAP" --base-url "$BASE_URL" "$@"
 }
 
-# ---- the GET targets, created once and shared by every GET run and wrk
-IDS="$WORK/ids.txt"
-log "creating $GET_TASKS tasks to read"
-bench GetThroughput --tasks "$GET_TASKS" --ids-file "$IDS" --seed-only 2>> "$WORK/bench.log"
+if (( MAIN_SERVER )); then
+  start_server "$WORK/data" "$WORK/server.log"
+  # ---- the GET targets, created once and shared by every GET run and wrk
+  IDS="$WORK/ids.txt"
+  if selected get || [[ "$USE_WRK" != no ]]; then
+    log "creating $GET_TASKS tasks to read"
+    bench GetThroughput --tasks "$GET_TASKS" --ids-file "$IDS" --seed-only 2>> "$WORK/bench.log"
+  fi
 
-WRK_SCRIPT="$WORK/get.lua"
-if [[ "$USE_WRK" == auto ]]; then
-  if command -v wrk > /dev/null; then USE_WRK=yes; else USE_WRK=no; log "wrk not found; skipping the wrk runs (apt-get install -y wrk)"; fi
-fi
-if [[ "$USE_WRK" == yes ]]; then
-  {
-    echo "-- generated by benchmarks/run.sh: GET a random one of the benchmark's task ids"
-    printf 'local ids = {'; paste -sd, "$IDS" | tr -d '\n'; echo '}'
-    cat <<'LUA'
+  WRK_SCRIPT="$WORK/get.lua"
+  if [[ "$USE_WRK" == auto ]]; then
+    if command -v wrk > /dev/null; then USE_WRK=yes; else USE_WRK=no; log "wrk not found; skipping the wrk runs (apt-get install -y wrk)"; fi
+  fi
+  if [[ "$USE_WRK" == yes ]]; then
+    {
+      echo "-- generated by benchmarks/run.sh: GET a random one of the benchmark's task ids"
+      printf 'local ids = {'; paste -sd, "$IDS" | tr -d '\n'; echo '}'
+      cat <<'LUA'
 local paths = {}
 for i, id in ipairs(ids) do paths[i] = "/api/v1/tasks/" .. id end
 local n = #paths
@@ -173,39 +238,92 @@ done = function(summary, latency, requests)
     latency:percentile(99.9) / 1000, latency.max / 1000, latency.mean / 1000))
 end
 LUA
-  } > "$WRK_SCRIPT"
+    } > "$WRK_SCRIPT"
+  fi
+
+  log "load average before: $(loadavg); cores: $(nproc)"
+  # Runs interleave the benchmarks, so a noisy minute on this shared machine spreads over all of them.
+  for (( r = 1; r <= RUNS; r++ )); do
+    if selected create; then
+      log "run $r/$RUNS: CreateLatency (warm-up $CREATE_WARMUP, measure $CREATE_N); load $(loadavg)"
+      load_start
+      bench CreateLatency --run "$r" --warmup "$CREATE_WARMUP" --n "$CREATE_N" --max-seconds "$CREATE_MAX_SECONDS" \
+        --samples-out "$WORK/create-samples-run$r.txt" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
+      load_end create "$r"
+    fi
+
+    if selected get; then
+      log "run $r/$RUNS: GetThroughput ($GET_THREADS threads, ${GET_WARMUP_SECONDS} s warm-up, ${GET_SECONDS} s measured); load $(loadavg)"
+      load_start
+      bench GetThroughput --run "$r" --ids-file "$IDS" --threads "$GET_THREADS" \
+        --warmup-seconds "$GET_WARMUP_SECONDS" --seconds "$GET_SECONDS" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
+      load_end get "$r"
+    fi
+
+    if [[ "$USE_WRK" == yes ]]; then
+      log "run $r/$RUNS: wrk -t$WRK_THREADS -c$GET_THREADS (${GET_WARMUP_SECONDS} s warm-up, ${GET_SECONDS} s measured); load $(loadavg)"
+      load_start
+      BENCH_RUN="$r" BENCH_THREADS="$WRK_THREADS" BENCH_CONNECTIONS="$GET_THREADS" \
+        wrk -t"$WRK_THREADS" -c"$GET_THREADS" -d"${GET_WARMUP_SECONDS}s" -s "$WRK_SCRIPT" "$BASE_URL" > /dev/null
+      BENCH_RUN="$r" BENCH_THREADS="$WRK_THREADS" BENCH_CONNECTIONS="$GET_THREADS" \
+        wrk -t"$WRK_THREADS" -c"$GET_THREADS" -d"${GET_SECONDS}s" --latency -s "$WRK_SCRIPT" "$BASE_URL" \
+        > "$WORK/wrk-run$r.txt"
+      grep '^bench=' "$WORK/wrk-run$r.txt" | tee -a "$RESULTS"
+      load_end wrk "$r"
+    fi
+
+    if selected heartbeat; then
+      # The same instance ids every run, so the instance count stays fixed; with the default 5 minute
+      # timeout they never expire while the runs go on.
+      log "run $r/$RUNS: HeartbeatThroughput ($HB_INSTANCES ids, $HB_THREADS threads, $HB_IN_FLIGHT in flight, rate $HB_RATE_LABEL, ${HB_WARMUP_SECONDS} s warm-up, ${HB_SECONDS} s measured, then the drain); load $(loadavg)"
+      load_start
+      bench HeartbeatThroughput --run "$r" --instances "$HB_INSTANCES" --threads "$HB_THREADS" --in-flight "$HB_IN_FLIGHT" \
+        --rate "$HB_RATE" --warmup-seconds "$HB_WARMUP_SECONDS" --seconds "$HB_SECONDS" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
+      load_end heartbeat "$r"
+    fi
+  done
+  log "load average after: $(loadavg)"
+
+  stop_server
 fi
 
-log "load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc)"
-# Runs interleave the benchmarks, so a noisy minute on this shared machine spreads over all of them.
-for (( r = 1; r <= RUNS; r++ )); do
-  log "run $r/$RUNS: CreateLatency (warm-up $CREATE_WARMUP, measure $CREATE_N)"
-  bench CreateLatency --run "$r" --warmup "$CREATE_WARMUP" --n "$CREATE_N" --max-seconds "$CREATE_MAX_SECONDS" \
-    --samples-out "$WORK/create-samples-run$r.txt" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
-
-  log "run $r/$RUNS: GetThroughput ($GET_THREADS threads, ${GET_WARMUP_SECONDS} s warm-up, ${GET_SECONDS} s measured)"
-  bench GetThroughput --run "$r" --ids-file "$IDS" --threads "$GET_THREADS" \
-    --warmup-seconds "$GET_WARMUP_SECONDS" --seconds "$GET_SECONDS" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
-
-  if [[ "$USE_WRK" == yes ]]; then
-    log "run $r/$RUNS: wrk -t$WRK_THREADS -c$GET_THREADS (${GET_WARMUP_SECONDS} s warm-up, ${GET_SECONDS} s measured)"
-    BENCH_RUN="$r" BENCH_THREADS="$WRK_THREADS" BENCH_CONNECTIONS="$GET_THREADS" \
-      wrk -t"$WRK_THREADS" -c"$GET_THREADS" -d"${GET_WARMUP_SECONDS}s" -s "$WRK_SCRIPT" "$BASE_URL" > /dev/null
-    BENCH_RUN="$r" BENCH_THREADS="$WRK_THREADS" BENCH_CONNECTIONS="$GET_THREADS" \
-      wrk -t"$WRK_THREADS" -c"$GET_THREADS" -d"${GET_SECONDS}s" --latency -s "$WRK_SCRIPT" "$BASE_URL" \
-      > "$WORK/wrk-run$r.txt"
-    grep '^bench=' "$WORK/wrk-run$r.txt" | tee -a "$RESULTS"
-  fi
-done
-log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-stop_server
+# ---- expiry, against its own server with a short instance timeout
+EXPIRY_TIMEOUT="$(printf 'PT%d.%03dS' $(( EXPIRY_TIMEOUT_MS / 1000 )) $(( EXPIRY_TIMEOUT_MS % 1000 )))"
+if selected expiry; then
+  start_server "$WORK/data-expiry" "$WORK/server-expiry.log" "TASKSTATE_INSTANCE_TIMEOUT=$EXPIRY_TIMEOUT"
+  # The first transactions of a fresh app are slow (the broker answers CONCURRENT_TRANSACTIONS for a
+  # while); a small discarded round first keeps that out of run 1.
+  log "expiry: warm-up round of 10 workers, discarded"
+  bench ExpiryDelay --run warmup --workers 10 --rounds 1 --timeout-ms "$EXPIRY_TIMEOUT_MS" --stagger-ms 1000 \
+    --poll-ms "$EXPIRY_POLL_MS" >> "$WORK/bench.log" 2>&1
+  log "expiry: load average before: $(loadavg)"
+  for (( r = 1; r <= EXPIRY_RUNS; r++ )); do
+    log "expiry run $r/$EXPIRY_RUNS: ExpiryDelay ($EXPIRY_ROUNDS rounds of $EXPIRY_WORKERS workers, timeout $EXPIRY_TIMEOUT, poll ${EXPIRY_POLL_MS} ms); load $(loadavg)"
+    load_start
+    bench ExpiryDelay --run "$r" --workers "$EXPIRY_WORKERS" --rounds "$EXPIRY_ROUNDS" --timeout-ms "$EXPIRY_TIMEOUT_MS" \
+      --stagger-ms "$EXPIRY_STAGGER_MS" --poll-ms "$EXPIRY_POLL_MS" 2>> "$WORK/bench.log" | tee -a "$RESULTS"
+    load_end expiry "$r"
+  done
+  log "expiry: load average after: $(loadavg)"
+  stop_server
+fi
 
 echo
-echo "==== taskstate benchmarks: $RUNS runs, median and spread (min - max) across runs; $(nproc) cores"
-echo "     create: sequential SDK createTask, $CREATE_WARMUP warm-up + $CREATE_N measured per run"
-echo "     get: GET /api/v1/tasks/{id} over $(wc -l < "$IDS") ids, $GET_THREADS keep-alive connections, ${GET_SECONDS} s after ${GET_WARMUP_SECONDS} s warm-up"
+echo "==== taskstate benchmarks: $RUNS runs (expiry: $EXPIRY_RUNS), median and spread (min - max) across runs; $(nproc) cores"
+if selected create; then
+  echo "     create: sequential SDK createTask, $CREATE_WARMUP warm-up + $CREATE_N measured per run"
+fi
+if selected get || [[ "$USE_WRK" == yes ]]; then
+  echo "     get: GET /api/v1/tasks/{id} over $(wc -l < "$IDS") ids, $GET_THREADS keep-alive connections, ${GET_SECONDS} s after ${GET_WARMUP_SECONDS} s warm-up"
+fi
+if selected heartbeat; then
+  echo "     heartbeat: SDK beat() round-robin over $HB_INSTANCES ids, $HB_IN_FLIGHT in flight, rate $HB_RATE_LABEL, ${HB_SECONDS} s after ${HB_WARMUP_SECONDS} s warm-up; drain = last ack until the app shows every last heartbeat"
+fi
+if selected expiry; then
+  echo "     expiry: TASKSTATE_INSTANCE_TIMEOUT=$EXPIRY_TIMEOUT, $EXPIRY_ROUNDS rounds of $EXPIRY_WORKERS silent workers per run, getTask every ${EXPIRY_POLL_MS} ms from the deadline"
+fi
+echo "     load average now: $(loadavg); load_average / X: the load averages around each run of X (its own load included)"
 echo
 java -cp "$BENCH_JAR" io.taskstate.benchmarks.Summarize "$RESULTS"
 echo "raw result lines: $RESULTS; latency bands and warm-up details: $WORK/bench.log"
-echo "every create (start_ms latency_ms): $WORK/create-samples-run*.txt; wrk output: $WORK/wrk-run*.txt; server log: $WORK/server.log"
+echo "every create (start_ms latency_ms): $WORK/create-samples-run*.txt; wrk output: $WORK/wrk-run*.txt; server logs: $WORK/server*.log"

@@ -23,7 +23,8 @@ public final class Summarize {
     /** Fields that label a run rather than measure it. */
     private static final Set<String> LABELS = Set.of("bench", "tool", "run");
     /** Fields that describe the set-up; shown once in the heading, from the first run. */
-    private static final List<String> SETUP = List.of("client", "threads", "connections", "ids");
+    private static final List<String> SETUP = List.of("client", "threads", "connections", "ids", "in_flight", "target_rate",
+            "workers", "rounds", "timeout_ms", "poll_ms");
 
     private Summarize() {
     }
