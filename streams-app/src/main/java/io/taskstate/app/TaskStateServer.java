@@ -43,6 +43,8 @@ public final class TaskStateServer implements AutoCloseable {
     private TaskStateClient writer;
     private TaskStateClient mcpClient;
     private McpSyncServer mcp;
+    private Admin queryAdmin;
+    private volatile TaskQueries queries;
     private ApiServer api;
     private KafkaStreams streams;
     private int httpPort;
@@ -89,7 +91,14 @@ public final class TaskStateServer implements AutoCloseable {
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
         streams = new KafkaStreams(TopologyBuilder.build(c), streamsProperties(c, self));
-        streams.setStateListener((now, before) -> log.info("Kafka Streams {} -> {}", before, now));
+        queryAdmin = Admin.create(clientProperties(c));
+        streams.setStateListener((now, before) -> {
+            log.info("Kafka Streams {} -> {}", before, now);
+            TaskQueries q = queries;
+            if (now == KafkaStreams.State.REBALANCING && q != null) {
+                q.rebalancing();
+            }
+        });
         Restorations restorations = new Restorations();
         streams.setGlobalStateRestoreListener(restorations);
         streams.setUncaughtExceptionHandler(e -> {
@@ -105,7 +114,9 @@ public final class TaskStateServer implements AutoCloseable {
                 .kafkaProperties(c.kafka())
                 .build();
         mcp = new McpTools(mcpClient).serve(api.mcpTransport());
-        api.attach(new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout(), restorations), streams::state);
+        queries = new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout(),
+                restorations, queryAdmin);
+        api.attach(queries, streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
         if (!isLoopback(c.httpHost())) {
@@ -162,6 +173,9 @@ public final class TaskStateServer implements AutoCloseable {
         }
         if (writer != null) {
             closeQuietly("command writer", writer::close);
+        }
+        if (queryAdmin != null) {
+            closeQuietly("query admin client", queryAdmin::close);
         }
         if (broker != null) {
             closeQuietly("embedded broker", broker::close);

@@ -45,11 +45,13 @@ public final class TaskQueries {
     private final String commandsTopic;
     private final Duration instanceTimeout;
     private final Restorations restorations;
+    private final CatchUp catchUp;
 
     public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout,
-                       Restorations restorations) {
+                       Restorations restorations, org.apache.kafka.clients.admin.Admin admin) {
         this.streams = streams;
         this.restorations = restorations;
+        this.catchUp = new CatchUp(streams, admin, commandsTopic);
         this.self = self;
         this.partitions = partitions;
         this.commandsTopic = commandsTopic;
@@ -328,6 +330,10 @@ public final class TaskQueries {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is being restored from its changelog", null);
         }
+        if (!catchUp.caughtUp(partition)) {
+            throw new NotQueryableException("Partition " + partition
+                    + " is processing again the commands it had when this instance took it over", null);
+        }
         try {
             return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
                     QueryableStoreTypes.keyValueStore()).withPartition(partition));
@@ -339,7 +345,13 @@ public final class TaskQueries {
 
     /** Whether this instance can answer: Kafka Streams is running and no store is being restored. */
     public boolean ready() {
-        return streams.state() == KafkaStreams.State.RUNNING && !restorations.any();
+        return streams.state() == KafkaStreams.State.RUNNING && !restorations.any()
+                && localPartitions().stream().allMatch(catchUp::caughtUp);
+    }
+
+    /** Partitions may have moved: each must show again that it caught up before it is read. */
+    public void rebalancing() {
+        catchUp.reset();
     }
 
     private void requireRunning() {
