@@ -97,6 +97,8 @@ public final class TaskStateServer implements AutoCloseable {
             TaskQueries q = queries;
             if (now == KafkaStreams.State.REBALANCING && q != null) {
                 q.rebalancing();
+            } else if (now == KafkaStreams.State.RUNNING && q != null) {
+                java.util.concurrent.CompletableFuture.runAsync(q::running); // off the stream thread: it asks the broker
             }
         });
         Restorations restorations = new Restorations();

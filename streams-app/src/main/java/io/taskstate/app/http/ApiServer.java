@@ -358,31 +358,47 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * While the owner cannot answer (rebalancing, restoring, unreachable), a caller that passed
-     * {@code allow_stale=true} is answered from any other copy of the partition, a standby if need
-     * be, with headers saying the answer may be behind and by how many records.
+     * {@code allow_stale=true} is answered from another copy of the partition, with headers saying
+     * the answer may be behind and by how many records. Copies are tried in the order Kafka Streams
+     * lists them, the active first: a standby here may have just been assigned and still be empty.
      */
     private CompletableFuture<JsonNode> staleTask(Context ctx, TaskQueries q, long id, HostInfo unreachable) {
         try {
             List<HostInfo> holders = new ArrayList<>(q.holdersOf(id));
             holders.remove(unreachable);
-            if (holders.stream().anyMatch(q::isSelf)) {
-                TaskQueries.Stale<java.util.Optional<Task>> read = q.staleTask(id);
-                ctx.header(STALE_HEADER, "true");
-                ctx.header(STALE_LAG_HEADER, Long.toString(read.lag()));
-                return read.value().map(task -> CompletableFuture.completedFuture(Json.MAPPER.<JsonNode>valueToTree(task)))
-                        .orElseGet(() -> CompletableFuture.failedFuture(new ApiException(404, "Task " + id + " not found")));
-            }
-            if (holders.isEmpty()) {
-                throw new NotQueryableException("No instance holds a copy of task " + id + "'s partition right now", null);
-            }
-            return peer(holders.get(0)).getResponse("internal/v1/tasks/" + id + "?stale=true").thenApply(answer -> {
-                answer.headers().firstValue(STALE_LAG_HEADER).ifPresent(lag -> ctx.header(STALE_LAG_HEADER, lag));
-                ctx.header(STALE_HEADER, "true");
-                return answer.body();
-            });
+            return staleTaskFrom(ctx, q, id, holders);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private CompletableFuture<JsonNode> staleTaskFrom(Context ctx, TaskQueries q, long id, List<HostInfo> holders) {
+        if (holders.isEmpty()) {
+            return CompletableFuture.failedFuture(
+                    new NotQueryableException("No instance holds a readable copy of task " + id + "'s partition right now", null));
+        }
+        HostInfo holder = holders.get(0);
+        CompletableFuture<JsonNode> answer;
+        if (q.isSelf(holder)) {
+            try {
+                TaskQueries.Stale<java.util.Optional<Task>> read = q.staleTask(id);
+                ctx.header(STALE_HEADER, "true");
+                ctx.header(STALE_LAG_HEADER, Long.toString(read.lag()));
+                answer = read.value().map(task -> CompletableFuture.completedFuture(Json.MAPPER.<JsonNode>valueToTree(task)))
+                        .orElseGet(() -> CompletableFuture.failedFuture(new ApiException(404, "Task " + id + " not found")));
+            } catch (RuntimeException e) {
+                answer = CompletableFuture.failedFuture(e);
+            }
+        } else {
+            answer = peer(holder).getResponse("internal/v1/tasks/" + id + "?stale=true").thenApply(response -> {
+                response.headers().firstValue(STALE_LAG_HEADER).ifPresent(lag -> ctx.header(STALE_LAG_HEADER, lag));
+                ctx.header(STALE_HEADER, "true");
+                return response.body();
+            });
+        }
+        List<HostInfo> others = holders.subList(1, holders.size());
+        return answer.exceptionallyCompose(e -> Problems.isUnavailable(e) && !others.isEmpty()
+                ? staleTaskFrom(ctx, q, id, others) : CompletableFuture.failedFuture(e));
     }
 
     private void localTask(Context ctx) {

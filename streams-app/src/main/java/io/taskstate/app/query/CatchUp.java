@@ -42,6 +42,33 @@ final class CatchUp {
         targets.clear();
     }
 
+    /** Notes where each of {@code partitions} must get to: called as soon as this instance runs them. */
+    void started(Set<Integer> partitions) {
+        for (int p : partitions) {
+            targets.computeIfAbsent(p, q -> endOffset(new TopicPartition(commandsTopic, q)));
+        }
+    }
+
+    /**
+     * Waits up to {@code patience} for {@code partition} to catch up: right after a takeover it has
+     * usually a few commands left, processed within moments.
+     */
+    boolean awaitCaughtUp(int partition, java.time.Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!caughtUp(partition)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     boolean caughtUp(int partition) {
         if (caughtUp.contains(partition)) {
             return true;

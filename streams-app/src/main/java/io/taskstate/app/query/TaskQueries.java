@@ -330,7 +330,7 @@ public final class TaskQueries {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is being restored from its changelog", null);
         }
-        if (!catchUp.caughtUp(partition)) {
+        if (!catchUp.awaitCaughtUp(partition, CATCH_UP_PATIENCE)) {
             throw new NotQueryableException("Partition " + partition
                     + " is processing again the commands it had when this instance took it over", null);
         }
@@ -353,6 +353,13 @@ public final class TaskQueries {
     public void rebalancing() {
         catchUp.reset();
     }
+
+    /** This instance runs its partitions now: note the end of each one's command log. */
+    public void running() {
+        catchUp.started(localPartitions());
+    }
+
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(3);
 
     private void requireRunning() {
         KafkaStreams.State state = streams.state();

@@ -52,7 +52,15 @@ public final class RunningApp implements AutoCloseable {
         RunningApp app = new RunningApp(server, name + ".");
         await("Kafka Streams RUNNING").atMost(Duration.ofSeconds(60))
                 .until(() -> server.streamsState() == KafkaStreams.State.RUNNING);
+        await("ready").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> ready(server.baseUrl()));
         return app;
+    }
+
+    private static boolean ready(String baseUrl) throws Exception {
+        java.net.http.HttpResponse<Void> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/health/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        return r.statusCode() == 200;
     }
 
     public String baseUrl() {
