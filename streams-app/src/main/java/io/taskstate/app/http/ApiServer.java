@@ -394,6 +394,11 @@ public final class ApiServer implements AutoCloseable {
                 response.headers().firstValue(STALE_LAG_HEADER).ifPresent(lag -> ctx.header(STALE_LAG_HEADER, lag));
                 ctx.header(STALE_HEADER, "true");
                 return response.body();
+            }).whenComplete((body, e) -> {
+                // "not found" in a copy that may be behind: say so, as for a local copy (the lag stays with the peer)
+                if (e != null && Problems.unwrap(e) instanceof HttpApi.Problem p && p.status() == 404) {
+                    ctx.header(STALE_HEADER, "true");
+                }
             });
         }
         List<HostInfo> others = holders.subList(1, holders.size());

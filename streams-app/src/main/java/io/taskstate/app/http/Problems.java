@@ -72,7 +72,7 @@ final class Problems {
                 || e instanceof HttpApi.Problem p && p.status() == 503;
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         Throwable e = error;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
