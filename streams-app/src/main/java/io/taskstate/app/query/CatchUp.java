@@ -20,8 +20,10 @@ import org.apache.kafka.streams.ThreadMetadata;
  * After a crash or a move, a partition's stores hold its last committed state, and the commands
  * after that (some already answered, from the transaction that did not commit) are processed
  * again; until they are, a read would show a state older than a reply the caller already has.
- * So each partition is read only once its committed position reached the end of its command log
- * as it was when this instance took it (or its consumer has nothing left to read).
+ * So this instance reports ready only once each of its partitions has committed past the end of
+ * its command log as it was when this instance took it (or its consumer has nothing left to read).
+ * Readiness gates reads after a start; a partition that moves between running instances is read
+ * as soon as its stores are restored.
  */
 final class CatchUp {
     private final KafkaStreams streams;
@@ -47,26 +49,6 @@ final class CatchUp {
         for (int p : partitions) {
             targets.computeIfAbsent(p, q -> endOffset(new TopicPartition(commandsTopic, q)));
         }
-    }
-
-    /**
-     * Waits up to {@code patience} for {@code partition} to catch up: right after a takeover it has
-     * usually a few commands left, processed within moments.
-     */
-    boolean awaitCaughtUp(int partition, java.time.Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (!caughtUp(partition)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
     }
 
     boolean caughtUp(int partition) {

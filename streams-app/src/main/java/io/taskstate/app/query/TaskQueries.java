@@ -330,10 +330,6 @@ public final class TaskQueries {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is being restored from its changelog", null);
         }
-        if (!catchUp.awaitCaughtUp(partition, CATCH_UP_PATIENCE)) {
-            throw new NotQueryableException("Partition " + partition
-                    + " is processing again the commands it had when this instance took it over", null);
-        }
         try {
             return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
                     QueryableStoreTypes.keyValueStore()).withPartition(partition));
@@ -359,7 +355,7 @@ public final class TaskQueries {
         catchUp.started(localPartitions());
     }
 
-    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(3);
+
 
     private void requireRunning() {
         KafkaStreams.State state = streams.state();
