@@ -58,7 +58,7 @@ public final class McpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TaskStateServer embedded = null;
-        if (url == null && bootstrap == null && !answers(DEFAULT_URL)) {
+        if (url == null && bootstrap == null && !answers(DEFAULT_URL, "/health/live")) {
             Map<String, String> settings = new HashMap<>();
             System.getenv().forEach((k, v) -> {
                 if (k.startsWith("TASKSTATE_") || k.startsWith("KAFKA_")) {
@@ -92,14 +92,14 @@ public final class McpCommand implements Callable<Integer> {
     }
 
     /**
-     * Serving before Kafka Streams is RUNNING would fail the host's first reads ("REBALANCING, not
-     * RUNNING; retry shortly"), and agents often start with one; a fresh embedded default gets
-     * there in seconds.
+     * Serving before the embedded default is ready (Kafka Streams RUNNING, stores restored,
+     * partitions caught up) would fail the host's first reads with 503, and agents often start
+     * with one; a fresh embedded default gets there in seconds.
      */
     private static void awaitRunning(TaskStateServer server) throws InterruptedException {
         long until = System.nanoTime() + READY_DEADLINE.toNanos();
         KafkaStreams.State state = server.streamsState();
-        while (state != KafkaStreams.State.RUNNING) {
+        while (!answers(server.baseUrl(), "/health/ready")) {
             if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING || System.nanoTime() > until) {
                 log.warn("Kafka Streams is {} after starting the embedded default; serving anyway, reads fail until it runs", state);
                 return;
@@ -110,10 +110,10 @@ public final class McpCommand implements Callable<Integer> {
         log.info("The embedded default is ready at {}", server.baseUrl());
     }
 
-    private static boolean answers(String base) {
+    private static boolean answers(String base, String path) {
         try {
             HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build().send(
-                    HttpRequest.newBuilder(URI.create(base + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(2)).build(),
                     HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {

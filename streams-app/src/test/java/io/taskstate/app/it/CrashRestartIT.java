@@ -1,5 +1,6 @@
 package io.taskstate.app.it;
 
+import io.taskstate.app.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -65,7 +66,7 @@ class CrashRestartIT {
 
     @BeforeEach
     void choosePorts() {
-        int[] ports = freePorts(3);
+        int[] ports = FreePorts.take(3);
         httpPort = ports[0];
         kafkaPort = ports[1];
         controllerPort = ports[2];
@@ -310,29 +311,5 @@ class CrashRestartIT {
 
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
-
-    /** Distinct free ports on 127.0.0.1, held open together so none is handed out twice. */
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free ports on 127.0.0.1", e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // the port is free either way
-                }
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.taskstate.app.it;
 
+import io.taskstate.app.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,7 +47,7 @@ class McpEmbeddedDefaultIT {
 
     @BeforeEach
     void launchWithNothingConfigured() {
-        int[] ports = freePorts(3);
+        int[] ports = FreePorts.take(3);
         httpPort = ports[0];
         mcp = McpStdioClient.launch(home.resolve("mcp.log"), List.of("-Duser.home=" + home), List.of(), Map.of(
                 "HOME", home.toString(),
@@ -91,29 +92,5 @@ class McpEmbeddedDefaultIT {
         assertThat(mcp.awaitExit(EXIT_DEADLINE)).as("exited within %s of stdin closing", EXIT_DEADLINE).isTrue();
         assertThat(mcp.process().exitValue()).isZero();
         assertThat(mcp.log()).contains("Embedded Kafka broker stopped");
-    }
-
-    /** Distinct free ports on 127.0.0.1, held open together so none is handed out twice. */
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free ports on 127.0.0.1", e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // the port is free either way
-                }
-            }
-        }
     }
 }

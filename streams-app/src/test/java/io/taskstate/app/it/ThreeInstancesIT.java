@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.app.Main;
 import io.taskstate.app.TaskStateConfig;
 import io.taskstate.app.http.ApiServer;
+import io.taskstate.app.testing.FreePorts;
 import io.taskstate.app.testing.KafkaBroker;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Partitioning;
@@ -112,7 +113,7 @@ class ThreeInstancesIT {
     @BeforeAll
     void startThreeInstances() {
         classpath = stableClasspath(dir.resolve("classpath"));
-        httpPorts = freePorts(INSTANCES);
+        httpPorts = FreePorts.take(INSTANCES);
         long launching = System.nanoTime();
         for (int i = 0; i < INSTANCES; i++) {
             servers[i] = launch(i);
@@ -846,30 +847,6 @@ class ThreeInstancesIT {
             return String.join(File.pathSeparator, entries);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot copy the test classpath to " + into, e);
-        }
-    }
-
-    /** Distinct free ports on 127.0.0.1, held open together so none is handed out twice. */
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free ports on 127.0.0.1", e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // the port is free either way
-                }
-            }
         }
     }
 }
