@@ -6,6 +6,7 @@ import io.taskstate.app.http.ApiServer;
 import io.taskstate.app.mcp.McpTools;
 import io.taskstate.app.query.Restorations;
 import io.taskstate.app.query.TaskQueries;
+import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.protocol.Topic;
@@ -90,14 +91,13 @@ public final class TaskStateServer implements AutoCloseable {
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
-        streams = new KafkaStreams(TopologyBuilder.build(c), streamsProperties(c, self));
+        Progress progress = new Progress(c.partitions());
+        streams = new KafkaStreams(TopologyBuilder.build(c, progress), streamsProperties(c, self));
         queryAdmin = Admin.create(clientProperties(c));
         streams.setStateListener((now, before) -> {
             log.info("Kafka Streams {} -> {}", before, now);
             TaskQueries q = queries;
-            if (now == KafkaStreams.State.REBALANCING && q != null) {
-                q.rebalancing();
-            } else if (now == KafkaStreams.State.RUNNING && q != null) {
+            if (now == KafkaStreams.State.RUNNING && q != null) {
                 java.util.concurrent.CompletableFuture.runAsync(q::running); // off the stream thread: it asks the broker
             }
         });
@@ -117,7 +117,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .build();
         mcp = new McpTools(mcpClient).serve(api.mcpTransport());
         queries = new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout(),
-                restorations, queryAdmin);
+                restorations, queryAdmin, progress);
         api.attach(queries, streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);

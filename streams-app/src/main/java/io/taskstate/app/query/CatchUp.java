@@ -1,5 +1,7 @@
 package io.taskstate.app.query;
 
+import io.taskstate.app.tasks.Progress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,61 +14,99 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.TaskMetadata;
-import org.apache.kafka.streams.ThreadMetadata;
 
 /**
- * Whether this instance has processed every command its partitions had when it took them over.
- * After a crash or a move, a partition's stores hold its last committed state, and the commands
- * after that (some already answered, from the transaction that did not commit) are processed
- * again; until they are, a read would show a state older than a reply the caller already has.
- * So this instance reports ready only once each of its partitions has committed past the end of
- * its command log as it was when this instance took it (or its consumer has nothing left to read).
- * Readiness gates reads after a start; a partition that moves between running instances is read
- * as soon as its stores are restored.
+ * Whether each partition this instance runs has processed every command its log had when the
+ * partition started here. After a crash or a move, a partition's stores hold its last committed
+ * state, and the commands after that (some already answered, from the transaction that did not
+ * commit) are processed again; until they are, a read would show a state older than a reply the
+ * caller already has. So a partition is read only once its processor got past the end of its
+ * command log as it was at the start (or its consumer has nothing left to read), and readiness
+ * waits for all of them.
  */
 final class CatchUp {
+    private static final Duration POLL = Duration.ofMillis(10);
+
     private final KafkaStreams streams;
     private final Admin admin;
     private final String commandsTopic;
-    private final Map<Integer, Long> targets = new ConcurrentHashMap<>();
-    private final Set<Integer> caughtUp = ConcurrentHashMap.newKeySet();
+    private final Progress progress;
+    /** Where each partition must get to, for the start it was computed for. */
+    private final Map<Integer, Target> targets = new ConcurrentHashMap<>();
+    /** The start at which each partition caught up. */
+    private final Map<Integer, Integer> caughtUpAt = new ConcurrentHashMap<>();
 
-    CatchUp(KafkaStreams streams, Admin admin, String commandsTopic) {
+    private record Target(int start, long endOffset) {
+    }
+
+    CatchUp(KafkaStreams streams, Admin admin, String commandsTopic, Progress progress) {
         this.streams = streams;
         this.admin = admin;
         this.commandsTopic = commandsTopic;
-    }
-
-    /** Forgets what was caught up: called whenever partitions may have moved. */
-    void reset() {
-        caughtUp.clear();
-        targets.clear();
+        this.progress = progress;
     }
 
     /** Notes where each of {@code partitions} must get to: called as soon as this instance runs them. */
     void started(Set<Integer> partitions) {
-        for (int p : partitions) {
-            targets.computeIfAbsent(p, q -> endOffset(new TopicPartition(commandsTopic, q)));
+        partitions.forEach(this::target);
+    }
+
+    /**
+     * Waits up to {@code patience} for {@code partition} to catch up: right after a takeover it has
+     * usually a few commands left, processed within moments. False at once for a partition that
+     * never started here.
+     */
+    boolean awaitCaughtUp(int partition, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!caughtUp(partition)) {
+            if (progress.starts(partition) == 0 || System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        return true;
     }
 
     boolean caughtUp(int partition) {
-        if (caughtUp.contains(partition)) {
-            return true;
-        }
-        TopicPartition tp = new TopicPartition(commandsTopic, partition);
-        long target = targets.computeIfAbsent(partition, p -> endOffset(tp));
-        if (target < 0) {
-            targets.remove(partition);
+        int start = progress.starts(partition);
+        if (start == 0) {
             return false;
         }
-        Long committed = committed(tp);
-        if ((committed != null && committed >= target) || nothingLeft(tp)) {
-            caughtUp.add(partition);
+        if (Integer.valueOf(start).equals(caughtUpAt.get(partition))) {
             return true;
         }
+        Target target = target(partition);
+        if (target == null) {
+            return false;
+        }
+        // The last record before the end may be a transaction marker, never processed: then only the
+        // consumer's lag tells that nothing is left.
+        if (progress.processed(partition) >= target.endOffset() - 1 || target.endOffset() == 0
+                || nothingLeft(new TopicPartition(commandsTopic, partition))) {
+            caughtUpAt.merge(partition, start, Math::max);
+            return progress.starts(partition) == start;
+        }
         return false;
+    }
+
+    /** The target for the partition's latest start, asked of the broker once per start; null when it did not answer. */
+    private Target target(int partition) {
+        int start = progress.starts(partition);
+        Target known = targets.get(partition);
+        if (known != null && known.start() >= start) {
+            return known;
+        }
+        long end = endOffset(new TopicPartition(commandsTopic, partition));
+        if (end < 0) {
+            return null;
+        }
+        Target fresh = new Target(start, end);
+        return targets.merge(partition, fresh, (a, b) -> a.start() >= b.start() ? a : b);
     }
 
     private long endOffset(TopicPartition tp) {
@@ -78,18 +118,6 @@ final class CatchUp {
             Thread.currentThread().interrupt();
             return -1;
         }
-    }
-
-    private Long committed(TopicPartition tp) {
-        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
-            for (TaskMetadata task : thread.activeTasks()) {
-                Long offset = task.committedOffsets().get(tp);
-                if (offset != null) {
-                    return offset;
-                }
-            }
-        }
-        return null;
     }
 
     /** The stream thread's consumer has read everything of {@code tp} there is (transaction markers included). */

@@ -1,5 +1,6 @@
 package io.taskstate.app.query;
 
+import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.app.tasks.TaskStores;
 import io.taskstate.protocol.ClaimFilter;
@@ -48,10 +49,10 @@ public final class TaskQueries {
     private final CatchUp catchUp;
 
     public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout,
-                       Restorations restorations, org.apache.kafka.clients.admin.Admin admin) {
+                       Restorations restorations, org.apache.kafka.clients.admin.Admin admin, Progress progress) {
         this.streams = streams;
         this.restorations = restorations;
-        this.catchUp = new CatchUp(streams, admin, commandsTopic);
+        this.catchUp = new CatchUp(streams, admin, commandsTopic, progress);
         this.self = self;
         this.partitions = partitions;
         this.commandsTopic = commandsTopic;
@@ -330,6 +331,10 @@ public final class TaskQueries {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is being restored from its changelog", null);
         }
+        if (!catchUp.awaitCaughtUp(partition, CATCH_UP_PATIENCE)) {
+            throw new NotQueryableException("Partition " + partition + " is not active here, or is processing again "
+                    + "the commands it had when it started here", null);
+        }
         try {
             return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
                     QueryableStoreTypes.keyValueStore()).withPartition(partition));
@@ -345,17 +350,12 @@ public final class TaskQueries {
                 && localPartitions().stream().allMatch(catchUp::caughtUp);
     }
 
-    /** Partitions may have moved: each must show again that it caught up before it is read. */
-    public void rebalancing() {
-        catchUp.reset();
-    }
-
     /** This instance runs its partitions now: note the end of each one's command log. */
     public void running() {
         catchUp.started(localPartitions());
     }
 
-
+    private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(2);
 
     private void requireRunning() {
         KafkaStreams.State state = streams.state();

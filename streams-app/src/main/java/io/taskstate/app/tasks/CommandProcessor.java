@@ -36,6 +36,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private static final Duration DEDUP_SWEEP = Duration.ofMinutes(1);
 
     private final Settings settings;
+    private final Progress progress;
     private ProcessorContext<byte[], byte[]> context;
     private Output out;
     private Dedup dedup;
@@ -50,8 +51,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                     Duration expiryCheckInterval, String heartbeatsTopic) {
     }
 
-    CommandProcessor(Settings settings) {
+    CommandProcessor(Settings settings, Progress progress) {
         this.settings = settings;
+        this.progress = progress;
     }
 
     @Override
@@ -73,6 +75,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
         context.schedule(settings.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkExpiry);
         context.schedule(settings.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkLeases);
+        progress.started(partition);
     }
 
     @Override
@@ -83,6 +86,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             processHeartbeat(record);
             return;
         }
+        context.recordMetadata().ifPresent(m -> progress.processed(partition, m.offset()));
         Command command;
         CommandType type;
         try {

@@ -51,12 +51,17 @@ public final class TopologyBuilder {
     }
 
     public static Topology build(TaskStateConfig config) {
+        return build(config, new Progress(config.partitions()));
+    }
+
+    /** The topology, reporting each partition's progress to {@code progress}. */
+    public static Topology build(TaskStateConfig config, Progress progress) {
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.TASK_COMMANDS));
         topology.addSource(HEARTBEATS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.HEARTBEATS));
-        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config), COMMANDS_SOURCE, HEARTBEATS_SOURCE);
+        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config, progress), COMMANDS_SOURCE, HEARTBEATS_SOURCE);
         for (StoreBuilder<?> store : stores(false)) {
             topology.addStateStore(store, COMMANDS_PROCESSOR);
         }
@@ -75,8 +80,12 @@ public final class TopologyBuilder {
 
     /** The processor, as the topology runs it. */
     static CommandProcessor processor(TaskStateConfig config) {
+        return processor(config, new Progress(config.partitions()));
+    }
+
+    private static CommandProcessor processor(TaskStateConfig config, Progress progress) {
         return new CommandProcessor(new CommandProcessor.Settings(config.partitions(), config.dedupRetention(),
-                config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS)));
+                config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS)), progress);
     }
 
     /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */
