@@ -214,6 +214,8 @@ public final class TaskStateServer implements AutoCloseable {
         }
     }
 
+    static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
     static Properties streamsProperties(TaskStateConfig c, HostInfo self) {
         Properties p = new Properties();
         p.putAll(clientProperties(c));
@@ -227,6 +229,9 @@ public final class TaskStateServer implements AutoCloseable {
         // Static membership: a restart (even after kill -9) takes its partitions back at once instead
         // of waiting out the dead member's session timeout. The id is kept in the data directory.
         p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), memberId(c));
+        // A static member that dies keeps its partitions until its session times out: 10 s, not the
+        // 45 s default, bounds how long its partitions go unanswered (KAFKA_SESSION_TIMEOUT_MS changes it).
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
         return p;
     }
 }

@@ -116,6 +116,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         // completing; the broker retries adding the partition after this backoff (default 20 ms,
         // which alone made the slowest 2% of synchronous creates take 20 to 50 ms).
         p.put("add.partitions.to.txn.retry.backoff.ms", "1");
+        // the open transaction of an app instance killed mid-commit blocks read_committed readers of
+        // the partitions it wrote until it is aborted: look for timed-out transactions every second
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         return p;
     }
 
