@@ -232,6 +232,9 @@ public final class TaskStateServer implements AutoCloseable {
         // A static member that dies keeps its partitions until its session times out: 10 s, not the
         // 45 s default, bounds how long its partitions go unanswered (KAFKA_SESSION_TIMEOUT_MS changes it).
         p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
+        // A joining instance first warms up copies of the partitions it will take; the group checks
+        // whether they caught up every minute (the least Kafka Streams allows), not every ten.
+        p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000L);
         return p;
     }
 }
