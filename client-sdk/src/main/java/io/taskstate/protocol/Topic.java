@@ -10,6 +10,13 @@ import java.util.Map;
 public enum Topic {
     /** Writes: command envelopes, routed by task id. */
     TASK_COMMANDS("task-commands", "delete", Duration.ofDays(7)),
+    /**
+     * The commands the app sends itself (forwards to other partitions, a holder's current task,
+     * expiry), written only inside its transactions. Apart from {@link #TASK_COMMANDS} so that an
+     * open transaction never holds back the clients' commands: a read_committed consumer stops at
+     * the first record of a transaction still open.
+     */
+    INTERNAL_COMMANDS("internal-commands", "delete", Duration.ofDays(7)),
     /** The latest heartbeat of each instance, keyed by instance id. */
     HEARTBEATS("heartbeats", "compact", null),
     /** The latest snapshot of each task, keyed by task id; a tombstone on delete. */

@@ -6,6 +6,7 @@ import io.taskstate.app.http.ApiServer;
 import io.taskstate.app.mcp.McpTools;
 import io.taskstate.app.query.Restorations;
 import io.taskstate.app.query.TaskQueries;
+import io.taskstate.app.tasks.ClaimQueues;
 import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
@@ -92,7 +93,8 @@ public final class TaskStateServer implements AutoCloseable {
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
         Progress progress = new Progress(c.partitions());
-        streams = new KafkaStreams(TopologyBuilder.build(c, progress), streamsProperties(c, self));
+        ClaimQueues claims = new ClaimQueues(c.partitions());
+        streams = new KafkaStreams(TopologyBuilder.build(c, progress, claims), streamsProperties(c, self));
         queryAdmin = Admin.create(clientProperties(c));
         streams.setStateListener((now, before) -> {
             log.info("Kafka Streams {} -> {}", before, now);
@@ -116,8 +118,9 @@ public final class TaskStateServer implements AutoCloseable {
                 .kafkaProperties(c.kafka())
                 .build();
         mcp = new McpTools(mcpClient).serve(api.mcpTransport());
-        queries = new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS), c.instanceTimeout(),
-                restorations, queryAdmin, progress);
+        queries = new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS),
+                c.topic(Topic.INTERNAL_COMMANDS), c.instanceTimeout(),
+                restorations, queryAdmin, progress, claims);
         api.attach(queries, streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);

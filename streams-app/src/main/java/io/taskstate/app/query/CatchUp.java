@@ -21,7 +21,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * state, and the commands after that (some already answered, from the transaction that did not
  * commit) are processed again; until they are, a read would show a state older than a reply the
  * caller already has. So a partition is read only once its processor got past the end of its
- * command log as it was at the start (or its consumer has nothing left to read), and readiness
+ * command logs as they were at the start (or its consumer has nothing left to read), and readiness
  * waits for all of them.
  */
 final class CatchUp {
@@ -29,20 +29,21 @@ final class CatchUp {
 
     private final KafkaStreams streams;
     private final Admin admin;
-    private final String commandsTopic;
+    private final Map<Progress.Log, String> topics;
     private final Progress progress;
     /** Where each partition must get to, for the start it was computed for. */
     private final Map<Integer, Target> targets = new ConcurrentHashMap<>();
     /** The start at which each partition caught up. */
     private final Map<Integer, Integer> caughtUpAt = new ConcurrentHashMap<>();
 
-    private record Target(int start, long endOffset) {
+    private record Target(int start, Map<Progress.Log, Long> endOffsets) {
     }
 
-    CatchUp(KafkaStreams streams, Admin admin, String commandsTopic, Progress progress) {
+    /** @param topics the topic of each command log */
+    CatchUp(KafkaStreams streams, Admin admin, Map<Progress.Log, String> topics, Progress progress) {
         this.streams = streams;
         this.admin = admin;
-        this.commandsTopic = commandsTopic;
+        this.topics = Map.copyOf(topics);
         this.progress = progress;
     }
 
@@ -84,14 +85,20 @@ final class CatchUp {
         if (target == null) {
             return false;
         }
+        for (Map.Entry<Progress.Log, Long> end : target.endOffsets().entrySet()) {
+            if (!reached(end.getKey(), partition, end.getValue())) {
+                return false;
+            }
+        }
+        caughtUpAt.merge(partition, start, Math::max);
+        return progress.starts(partition) == start;
+    }
+
+    private boolean reached(Progress.Log log, int partition, long endOffset) {
         // The last record before the end may be a transaction marker, never processed: then only the
         // consumer's lag tells that nothing is left.
-        if (progress.processed(partition) >= target.endOffset() - 1 || target.endOffset() == 0
-                || nothingLeft(new TopicPartition(commandsTopic, partition))) {
-            caughtUpAt.merge(partition, start, Math::max);
-            return progress.starts(partition) == start;
-        }
-        return false;
+        return endOffset == 0 || progress.processed(log, partition) >= endOffset - 1
+                || nothingLeft(new TopicPartition(topics.get(log), partition));
     }
 
     /** The target for the partition's latest start, asked of the broker once per start; null when it did not answer. */
@@ -101,11 +108,15 @@ final class CatchUp {
         if (known != null && known.start() >= start) {
             return known;
         }
-        long end = endOffset(new TopicPartition(commandsTopic, partition));
-        if (end < 0) {
-            return null;
+        Map<Progress.Log, Long> ends = new java.util.EnumMap<>(Progress.Log.class);
+        for (Map.Entry<Progress.Log, String> topic : topics.entrySet()) {
+            long end = endOffset(new TopicPartition(topic.getValue(), partition));
+            if (end < 0) {
+                return null;
+            }
+            ends.put(topic.getKey(), end);
         }
-        Target fresh = new Target(start, end);
+        Target fresh = new Target(start, ends);
         return targets.merge(partition, fresh, (a, b) -> a.start() >= b.start() ? a : b);
     }
 

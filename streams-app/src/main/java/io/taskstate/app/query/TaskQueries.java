@@ -1,5 +1,6 @@
 package io.taskstate.app.query;
 
+import io.taskstate.app.tasks.ClaimQueues;
 import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.app.tasks.TaskStores;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,12 +50,16 @@ public final class TaskQueries {
     private final Duration instanceTimeout;
     private final Restorations restorations;
     private final CatchUp catchUp;
+    private final ClaimQueues claims;
 
-    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, Duration instanceTimeout,
-                       Restorations restorations, org.apache.kafka.clients.admin.Admin admin, Progress progress) {
+    public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, String internalTopic,
+                       Duration instanceTimeout, Restorations restorations, org.apache.kafka.clients.admin.Admin admin, Progress progress,
+                       ClaimQueues claims) {
         this.streams = streams;
+        this.claims = claims;
         this.restorations = restorations;
-        this.catchUp = new CatchUp(streams, admin, commandsTopic, progress);
+        this.catchUp = new CatchUp(streams, admin, Map.of(Progress.Log.COMMANDS, commandsTopic,
+                Progress.Log.INTERNAL, internalTopic), progress);
         this.self = self;
         this.partitions = partitions;
         this.commandsTopic = commandsTopic;
@@ -164,6 +171,12 @@ public final class TaskQueries {
                 }
             }
             compare(problems, "index", partition, expectedIndex, index);
+            Set<Bytes> expectedClaims = new java.util.HashSet<>();
+            expectedIndex.stream().filter(ClaimQueues::isClaimKey).forEach(expectedClaims::add);
+            if (!expectedClaims.equals(new java.util.HashSet<>(claims.of(partition)))) {
+                problems.add("partition " + partition + ": the in-memory claim queue holds " + claims.of(partition).size()
+                        + " tasks, the index " + expectedClaims.size() + " pending ones");
+            }
             compare(problems, "lease", partition, expectedLeases, leases);
         }
         problems.add(0, "tasks=" + count);
@@ -215,18 +228,15 @@ public final class TaskQueries {
     public Slice<Task> claimable(ClaimFilter filter, int limit) {
         List<Task> found = new ArrayList<>();
         Set<Integer> read = localPartitions();
-        byte[] prefix = TaskIndex.prefix(TaskIndex.Family.CLAIM);
         for (int partition : read) {
             ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
-            ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
             int taken = 0;
-            try (KeyValueIterator<Bytes, byte[]> it = index.prefixScan(Bytes.wrap(prefix), new org.apache.kafka.common.serialization.BytesSerializer())) {
-                while (it.hasNext() && taken < limit) {
-                    Task task = tasks.get(TaskIndex.idOf(it.next().key));
-                    if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && filter.matches(task)) {
-                        found.add(task);
-                        taken++;
-                    }
+            Iterator<Bytes> it = claims.of(partition).iterator();
+            while (it.hasNext() && taken < limit) {
+                Task task = tasks.get(TaskIndex.idOf(it.next()));
+                if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && filter.matches(task)) {
+                    found.add(task);
+                    taken++;
                 }
             }
         }

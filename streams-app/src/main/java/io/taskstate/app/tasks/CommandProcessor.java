@@ -37,6 +37,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private final Settings settings;
     private final Progress progress;
+    private final ClaimQueues claims;
     private ProcessorContext<byte[], byte[]> context;
     private Output out;
     private Dedup dedup;
@@ -48,12 +49,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** What the processor is configured with. */
     record Settings(int partitions, Duration dedupRetention, Duration instanceTimeout, ExpiryPolicy expiryPolicy,
-                    Duration expiryCheckInterval, String heartbeatsTopic) {
+                    Duration expiryCheckInterval, String heartbeatsTopic, String internalTopic) {
     }
 
-    CommandProcessor(Settings settings, Progress progress) {
+    CommandProcessor(Settings settings, Progress progress, ClaimQueues claims) {
         this.settings = settings;
         this.progress = progress;
+        this.claims = claims;
     }
 
     @Override
@@ -69,7 +71,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                 settings.dedupRetention());
         this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
                 context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE),
-                context.getStateStore(TaskStores.LEASES), out);
+                context.getStateStore(TaskStores.LEASES),
+                claims.rebuild(partition, context.getStateStore(TaskStores.TASK_INDEX)), out);
         this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
                 settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
@@ -86,7 +89,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             processHeartbeat(record);
             return;
         }
-        context.recordMetadata().ifPresent(m -> progress.processed(partition, m.offset()));
+        context.recordMetadata().ifPresent(m -> progress.processed(m.topic().equals(settings.internalTopic())
+                ? Progress.Log.INTERNAL : Progress.Log.COMMANDS, partition, m.offset()));
         Command command;
         CommandType type;
         try {

@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
@@ -39,12 +40,16 @@ final class TaskHandler {
     private final int partition;
     private final KeyValueStore<Long, Task> tasks;
     private final KeyValueStore<Bytes, byte[]> index;
+    private final NavigableSet<Bytes> claimQueue;
     private final KeyValueStore<String, Long> sequence;
     private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
 
+    /** @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index} */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
-                KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, Output out) {
+                KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
+                Output out) {
+        this.claimQueue = claimQueue;
         this.partitions = partitions;
         this.partition = partition;
         this.tasks = tasks;
@@ -417,11 +422,17 @@ final class TaskHandler {
         for (Bytes k : oldKeys) {
             if (!newKeys.contains(k)) {
                 index.delete(k);
+                if (ClaimQueues.isClaimKey(k)) {
+                    claimQueue.remove(k);
+                }
             }
         }
         for (Bytes k : newKeys) {
             if (!oldKeys.contains(k)) {
                 index.put(k, new byte[0]);
+                if (ClaimQueues.isClaimKey(k)) {
+                    claimQueue.add(k);
+                }
             }
         }
         long id = after != null ? after.id() : before.id();

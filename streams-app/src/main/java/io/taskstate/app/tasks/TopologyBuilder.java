@@ -27,16 +27,17 @@ import org.apache.kafka.common.serialization.Serde;
  * what production runs.
  *
  * <pre>
- *   task-commands ─┐                                  ┌─► tasks         (snapshots, by task id)
- *                  ├─► commands (CommandProcessor) ───┼─► instances     (snapshots, by instance id)
- *   heartbeats ────┘   stores: tasks, task-index,     ├─► replies       (by client id)
- *                      task-sequence, instances,      ├─► task-commands (to other partitions, or itself)
- *                      command-dedup(-expiry)         └─► dead-letter   (unreadable records)
+ *   task-commands ─────┐                                  ┌─► tasks             (snapshots, by task id)
+ *   internal-commands ─┼─► commands (CommandProcessor) ───┼─► instances         (snapshots, by instance id)
+ *   heartbeats ────────┘   stores: tasks, task-index,     ├─► replies           (by client id)
+ *                          task-sequence, instances,      ├─► internal-commands (to other partitions, or itself)
+ *                          command-dedup(-expiry)         └─► dead-letter       (unreadable records)
  * </pre>
  */
 public final class TopologyBuilder {
     static final String COMMANDS_SOURCE = "task-commands-source";
     static final String HEARTBEATS_SOURCE = "heartbeats-source";
+    static final String INTERNAL_SOURCE = "internal-commands-source";
     static final String COMMANDS_PROCESSOR = "task-commands";
     static final String TASKS_SINK = "tasks-sink";
     static final String INSTANCES_SINK = "instances-sink";
@@ -51,17 +52,20 @@ public final class TopologyBuilder {
     }
 
     public static Topology build(TaskStateConfig config) {
-        return build(config, new Progress(config.partitions()));
+        return build(config, new Progress(config.partitions()), new ClaimQueues(config.partitions()));
     }
 
-    /** The topology, reporting each partition's progress to {@code progress}. */
-    public static Topology build(TaskStateConfig config, Progress progress) {
+    /** The topology, reporting each partition's progress to {@code progress} and its pending tasks to {@code claims}. */
+    public static Topology build(TaskStateConfig config, Progress progress, ClaimQueues claims) {
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.TASK_COMMANDS));
         topology.addSource(HEARTBEATS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.HEARTBEATS));
-        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config, progress), COMMANDS_SOURCE, HEARTBEATS_SOURCE);
+        topology.addSource(INTERNAL_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topic.INTERNAL_COMMANDS));
+        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config, progress, claims), COMMANDS_SOURCE, HEARTBEATS_SOURCE,
+                INTERNAL_SOURCE);
         for (StoreBuilder<?> store : stores(false)) {
             topology.addStateStore(store, COMMANDS_PROCESSOR);
         }
@@ -69,7 +73,7 @@ public final class TopologyBuilder {
                 byTaskId(), COMMANDS_PROCESSOR);
         topology.addSink(INSTANCES_SINK, config.topic(Topic.INSTANCES), new ByteArraySerializer(),
                 new ByteArraySerializer(), COMMANDS_PROCESSOR);
-        topology.addSink(COMMANDS_SINK, config.topic(Topic.TASK_COMMANDS), new ByteArraySerializer(),
+        topology.addSink(COMMANDS_SINK, config.topic(Topic.INTERNAL_COMMANDS), new ByteArraySerializer(),
                 new ByteArraySerializer(), byRoutingKey(), COMMANDS_PROCESSOR);
         topology.addSink(REPLIES_SINK, config.topic(Topic.REPLIES), new ByteArraySerializer(), new ByteArraySerializer(),
                 COMMANDS_PROCESSOR);
@@ -80,12 +84,13 @@ public final class TopologyBuilder {
 
     /** The processor, as the topology runs it. */
     static CommandProcessor processor(TaskStateConfig config) {
-        return processor(config, new Progress(config.partitions()));
+        return processor(config, new Progress(config.partitions()), new ClaimQueues(config.partitions()));
     }
 
-    private static CommandProcessor processor(TaskStateConfig config, Progress progress) {
+    private static CommandProcessor processor(TaskStateConfig config, Progress progress, ClaimQueues claims) {
         return new CommandProcessor(new CommandProcessor.Settings(config.partitions(), config.dedupRetention(),
-                config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS)), progress);
+                config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS),
+                config.topic(Topic.INTERNAL_COMMANDS)), progress, claims);
     }
 
     /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */

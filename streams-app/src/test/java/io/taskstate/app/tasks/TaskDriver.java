@@ -72,6 +72,7 @@ final class TaskDriver implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> heartbeats;
     private final TestOutputTopic<byte[], byte[]> instanceSnapshots;
     private final TestOutputTopic<byte[], byte[]> sentCommands;
+    private final ClaimQueues claims;
     private Instant clock = START;
     private Instant wallClock = START;
 
@@ -82,6 +83,7 @@ final class TaskDriver implements AutoCloseable {
     private List<TestRecord<byte[], byte[]>> lastSentCommands = List.of();
 
     private TaskDriver(TaskStateConfig config) {
+        this.claims = new ClaimQueues(config.partitions());
         try {
             stateDir = Files.createTempDirectory("taskstate-ttd-");
         } catch (IOException e) {
@@ -91,7 +93,7 @@ final class TaskDriver implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "taskstate-test-" + UUID.randomUUID());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyBuilder.build(config), props, START);
+        driver = new TopologyTestDriver(TopologyBuilder.build(config, new Progress(config.partitions()), claims), props, START);
         commands = driver.createInputTopic(config.topic(Topic.TASK_COMMANDS),
                 new ByteArraySerializer(), new ByteArraySerializer());
         replies = driver.createOutputTopic(config.topic(Topic.REPLIES),
@@ -104,7 +106,7 @@ final class TaskDriver implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
         instanceSnapshots = driver.createOutputTopic(config.topic(Topic.INSTANCES),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        sentCommands = driver.createOutputTopic(config.topic(Topic.TASK_COMMANDS),
+        sentCommands = driver.createOutputTopic(config.topic(Topic.INTERNAL_COMMANDS),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -456,7 +458,12 @@ final class TaskDriver implements AutoCloseable {
 
     /** Ids of the tasks a {@code claim_next} may take, in the order it takes them (the CLAIM family). */
     List<Long> claimOrder() {
-        return idsUnder(TaskIndex.prefix(TaskIndex.Family.CLAIM));
+        List<Long> stored = idsUnder(TaskIndex.prefix(TaskIndex.Family.CLAIM));
+        List<Long> mirrored = claims.of(0).stream().map(TaskIndex::idOf).toList();
+        if (!mirrored.equals(stored)) {
+            throw new AssertionError("the in-memory claim queue " + mirrored + " differs from the index's claim family " + stored);
+        }
+        return stored;
     }
 
     /** Ids listed under an index prefix, in scan (query) order. */
