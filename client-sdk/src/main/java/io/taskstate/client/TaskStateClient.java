@@ -140,12 +140,17 @@ public final class TaskStateClient implements AutoCloseable {
 
     /** Takes task {@code id} for {@code assignee} if it is pending; {@link TaskStateException.Conflict} says who holds it otherwise. */
     public CompletableFuture<Task> claimAsync(long id, String assignee, Duration lease) {
+        return claimAsync(id, assignee, lease, UUID.randomUUID().toString());
+    }
+
+    /** Claims under a caller-chosen command id: a retry with the same id gets the first outcome, never a conflict with itself. */
+    public CompletableFuture<Task> claimAsync(long id, String assignee, Duration lease, String commandId) {
         ObjectNode p = Json.object();
         p.put("assignee", assignee);
         if (lease != null) {
             p.put("lease_seconds", lease.toSeconds());
         }
-        return taskCommand(CommandType.CLAIM_TASK, id, p);
+        return taskCommand(CommandType.CLAIM_TASK, id, p, commandId);
     }
 
     public Task claim(long id, String assignee) {
@@ -186,12 +191,17 @@ public final class TaskStateClient implements AutoCloseable {
 
     /** The holder hands the task back to pending; {@code force} lets anyone. */
     public CompletableFuture<Task> releaseAsync(long id, String assignee, boolean force) {
+        return releaseAsync(id, assignee, force, UUID.randomUUID().toString());
+    }
+
+    /** Releases under a caller-chosen command id: retrying with the same id releases at most once. */
+    public CompletableFuture<Task> releaseAsync(long id, String assignee, boolean force, String commandId) {
         ObjectNode p = Json.object();
         p.put("assignee", assignee);
         if (force) {
             p.put("force", true);
         }
-        return taskCommand(CommandType.RELEASE_TASK, id, p);
+        return taskCommand(CommandType.RELEASE_TASK, id, p, commandId);
     }
 
     public Task release(long id, String assignee) {
@@ -200,6 +210,12 @@ public final class TaskStateClient implements AutoCloseable {
 
     /** The holder marks the task completed, merging {@code metadata} (may be null) into the task's. */
     public CompletableFuture<Task> completeAsync(long id, String assignee, Map<String, ?> metadata, boolean force) {
+        return completeAsync(id, assignee, metadata, force, UUID.randomUUID().toString());
+    }
+
+    /** Completes under a caller-chosen command id: retrying with the same id completes (and merges) at most once. */
+    public CompletableFuture<Task> completeAsync(long id, String assignee, Map<String, ?> metadata, boolean force,
+                                                 String commandId) {
         ObjectNode p = Json.object();
         p.put("assignee", assignee);
         if (metadata != null) {
@@ -208,7 +224,7 @@ public final class TaskStateClient implements AutoCloseable {
         if (force) {
             p.put("force", true);
         }
-        return taskCommand(CommandType.COMPLETE_TASK, id, p);
+        return taskCommand(CommandType.COMPLETE_TASK, id, p, commandId);
     }
 
     public Task complete(long id, String assignee) {
@@ -223,7 +239,7 @@ public final class TaskStateClient implements AutoCloseable {
     public Task renewLease(long id, String assignee) {
         ObjectNode p = Json.object();
         p.put("assignee", assignee);
-        return await(taskCommand(CommandType.RENEW_LEASE, id, p));
+        return await(taskCommand(CommandType.RENEW_LEASE, id, p, UUID.randomUUID().toString()));
     }
 
     /**
@@ -243,8 +259,8 @@ public final class TaskStateClient implements AutoCloseable {
         Map<String, ?> handle(Task task) throws Exception;
     }
 
-    private CompletableFuture<Task> taskCommand(CommandType type, long id, ObjectNode payload) {
-        return write(type, id, id, payload, null, UUID.randomUUID().toString()).thenApply(r -> Json.convert(r, Task.class));
+    private CompletableFuture<Task> taskCommand(CommandType type, long id, ObjectNode payload, String commandId) {
+        return write(type, id, id, payload, null, commandId).thenApply(r -> Json.convert(r, Task.class));
     }
 
     /**

@@ -154,6 +154,21 @@ class CommandPathTest {
     }
 
     @Test
+    void claim_release_and_complete_carry_the_callers_command_id_so_a_retry_is_applied_once() {
+        MockProducer<String, byte[]> producer = producer(true);
+        TaskStateClient client = client(producer, Duration.ofSeconds(10));
+
+        client.claimAsync(10, "worker-1", Duration.ofMinutes(10), "cmd-claim-10");
+        client.releaseAsync(10, "worker-1", false, "cmd-release-10");
+        client.completeAsync(10, "worker-1", Map.of("rows", 1200), false, "cmd-complete-10");
+
+        assertThat(producer.history()).extracting(r -> envelope(r).get("type").asText() + " " + envelope(r).get("command_id").asText())
+                .containsExactly("claim_task cmd-claim-10", "release_task cmd-release-10", "complete_task cmd-complete-10");
+        assertThat(producer.history()).extracting(ProducerRecord::partition)
+                .containsOnly(Partitioning.partitionOfTask(10, PARTITIONS));
+    }
+
+    @Test
     void a_delete_envelope_has_an_empty_payload() {
         MockProducer<String, byte[]> producer = producer(true);
         TaskStateClient client = client(producer, Duration.ofSeconds(10));

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -14,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** The {@code taskstate} command line. */
 @Command(name = "taskstate", mixinStandardHelpOptions = true, subcommands = {Main.Serve.class, TaskCommand.class,
@@ -100,12 +102,18 @@ public final class Main {
                 System.err.println("taskstate: could not start: " + e.getMessage());
                 return 1;
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "taskstate-shutdown"));
-            stopped.await();
+            // SIGTERM (kill, docker stop) and SIGINT (Ctrl-C) ask for a clean stop: close everything in
+            // order, then exit 0. The JVM's own handling of them would exit 143 or 130 after the hooks.
+            CountDownLatch stopRequested = new CountDownLatch(1);
+            for (String signal : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(signal), s -> stopRequested.countDown());
+            }
+            // Any other way down (SIGHUP, System.exit elsewhere) still closes everything.
+            Thread hook = new Thread(server::close, "taskstate-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            stopRequested.await();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            server.close();
             return 0;
         }
     }

@@ -17,9 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -39,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class TaskStateServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskStateServer.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration GROUP_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     private final TaskStateConfig config;
     private EmbeddedKafka broker;
@@ -167,14 +171,16 @@ public final class TaskStateServer implements AutoCloseable {
             closeQuietly("MCP server", mcp::closeGracefully);
         }
         if (api != null) {
+            log.info("Stopping: the HTTP API no longer accepts connections; answering the {} requests in flight first (up to {})",
+                    api.requestsInFlight(), ApiServer.STOP_TIMEOUT);
             closeQuietly("HTTP API", api::close);
+            log.info("HTTP API stopped, every request in flight answered");
         }
         if (mcpClient != null) {
             closeQuietly("MCP client", mcpClient::close);
         }
         if (streams != null) {
-            closeQuietly("Kafka Streams", () -> streams.close(CloseOptions.groupMembershipOperation(
-                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT)));
+            closeQuietly("Kafka Streams", this::closeStreams);
         }
         if (writer != null) {
             closeQuietly("command writer", writer::close);
@@ -184,6 +190,30 @@ public final class TaskStateServer implements AutoCloseable {
         }
         if (broker != null) {
             closeQuietly("embedded broker", broker::close);
+        }
+    }
+
+    /** Closes Kafka Streams, leaving the group so that its partitions move (or a restart rejoins) without waiting out a session. */
+    private void closeStreams() {
+        boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(CLOSE_TIMEOUT));
+        if (!closed) {
+            log.warn("Kafka Streams did not close within {}; its partitions move once its session times out", CLOSE_TIMEOUT);
+            return;
+        }
+        String group = config.applicationId();
+        if (queryAdmin == null) {
+            log.info("Kafka Streams closed and left its group {}", group);
+            return;
+        }
+        try {
+            int members = queryAdmin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(GROUP_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).members().size();
+            log.info("Kafka Streams closed and left its group {} ({} members remain)", group, members);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.info("Kafka Streams closed and left its group {} (its members could not be listed: {})", group, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -7,6 +7,7 @@ import io.javalin.Javalin;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import io.javalin.http.Context;
 import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
@@ -52,6 +53,8 @@ public final class ApiServer implements AutoCloseable {
     public static final String MCP_PATH = "/mcp";
     /** Largest request body accepted, checked before parsing. */
     public static final long MAX_BODY_BYTES = 1024 * 1024;
+    /** How long {@link #close} waits for the requests in flight to be answered before it cuts them off. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     private static final Set<String> QUERY_PARAMS = Set.of("status", "priority", "assignee", "parent_task_id", "root",
@@ -63,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
     private final ClaimNext claimNext;
     private final HttpServletStreamableServerTransportProvider mcpTransport;
+    private final GracefulHandler inFlight = new GracefulHandler();
     private volatile TaskQueries queries;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
@@ -81,6 +85,13 @@ public final class ApiServer implements AutoCloseable {
                 ServletHolder mcp = new ServletHolder("mcp", mcpTransport);
                 mcp.setAsyncSupported(true);
                 handler.addServlet(mcp, MCP_PATH);
+            });
+            // stop() first stops accepting connections, then waits for the requests in flight (Jetty's
+            // default stop timeout of 0 cut them off), then closes. Meanwhile idle keep-alive connections,
+            // and uploads silent for a second, are closed (Jetty's shutdown idle timeout).
+            config.jetty.modifyServer(server -> {
+                server.insertHandler(inFlight);
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
             });
             config.jetty.host = host;
             config.jetty.port = port;
@@ -151,6 +162,12 @@ public final class ApiServer implements AutoCloseable {
         this.streamsState = state;
     }
 
+    /** Requests being handled right now. */
+    public long requestsInFlight() {
+        return inFlight.getCurrentRequestCount();
+    }
+
+    /** Stops accepting connections, answers the requests in flight (up to {@link #STOP_TIMEOUT}), then stops. */
     @Override
     public void close() {
         app.stop();

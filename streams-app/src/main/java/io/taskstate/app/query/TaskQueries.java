@@ -132,8 +132,9 @@ public final class TaskQueries {
     /**
      * Checks this instance's partitions against their primary store: every task has exactly its
      * index entries and nothing else is indexed, parents and subtasks point at each other, every
-     * lease has its lease entry, and every id is on its home partition. Problems are described one
-     * per line; an empty list means consistent.
+     * lease has its lease entry, and every id is on its home partition and below the partition's
+     * next id (so no id is handed out twice). Problems are described one per line; an empty list
+     * means consistent.
      */
     public Slice<String> check() {
         List<String> problems = new ArrayList<>();
@@ -145,6 +146,9 @@ public final class TaskQueries {
             ReadOnlyKeyValueStore<Bytes, byte[]> leases = store(TaskStores.LEASES, partition);
             Set<Bytes> expectedIndex = new java.util.HashSet<>();
             Set<Bytes> expectedLeases = new java.util.HashSet<>();
+            ReadOnlyKeyValueStore<String, Long> sequence = store(TaskStores.SEQUENCE, partition);
+            long nextId = Partitioning.taskId(Optional.ofNullable(sequence.get(TaskStores.SEQUENCE_NEXT)).orElse(0L), partition,
+                    partitions);
             try (KeyValueIterator<Long, Task> it = tasks.all()) {
                 while (it.hasNext()) {
                     Task t = it.next().value;
@@ -155,6 +159,9 @@ public final class TaskQueries {
                     }
                     if (Partitioning.partitionOfTask(t.id(), partitions) != partition) {
                         problems.add("task " + t.id() + " is stored on partition " + partition + ", not its home");
+                    } else if (t.id() >= nextId) {
+                        problems.add("task " + t.id() + " is at or past partition " + partition + "'s next id " + nextId
+                                + ": its id would be handed out again");
                     }
                     if (t.parentTaskId() != null) {
                         Task parent = tasks.get(t.parentTaskId());

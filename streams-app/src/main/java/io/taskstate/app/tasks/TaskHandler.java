@@ -31,7 +31,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * in step with the task store.
  */
 final class TaskHandler {
-    private static final String SEQUENCE_KEY = "next";
+    private static final String SEQUENCE_KEY = TaskStores.SEQUENCE_NEXT;
     /** Numbers are equal by value: the stored task has long ids, a parsed {@code expect} has ints. */
     private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> (a.equals(b)
             || (a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0)) ? 0 : 1;

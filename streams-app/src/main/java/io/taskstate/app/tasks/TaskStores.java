@@ -6,8 +6,10 @@ public final class TaskStores {
     public static final String TASKS = "tasks";
     /** Secondary indexes, see {@link TaskIndex}. */
     public static final String TASK_INDEX = "task-index";
-    /** The next id sequence number of each partition. */
+    /** The next id sequence number of each partition, under {@link #SEQUENCE_NEXT}. */
     public static final String SEQUENCE = "task-sequence";
+    /** The one key of {@link #SEQUENCE}. */
+    public static final String SEQUENCE_NEXT = "next";
     /** Leased tasks by when their lease runs out, see {@link TaskIndex#leaseKey}. */
     public static final String LEASES = "task-leases";
     /** Instances by id. */

@@ -33,6 +33,11 @@ public final class RunningApp implements AutoCloseable {
     }
 
     public static RunningApp start(int partitions, Map<String, String> extra) {
+        return start(KafkaBroker.bootstrapServers(), partitions, extra);
+    }
+
+    /** A server on the broker at {@code bootstrapServers} rather than the shared test broker. */
+    public static RunningApp start(String bootstrapServers, int partitions, Map<String, String> extra) {
         String name = "t" + UUID.randomUUID().toString().substring(0, 8);
         Path dir;
         try {
@@ -41,7 +46,7 @@ public final class RunningApp implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Map<String, String> settings = new HashMap<>(Map.of(
-                TaskStateConfig.BOOTSTRAP, KafkaBroker.bootstrapServers(),
+                TaskStateConfig.BOOTSTRAP, bootstrapServers,
                 TaskStateConfig.HTTP_PORT, "0",
                 TaskStateConfig.DATA_DIR, dir.toString(),
                 TaskStateConfig.PARTITIONS, Integer.toString(partitions),
