@@ -99,6 +99,21 @@ class ApiTokensIT {
     }
 
     @Test
+    void listening_on_every_address_warns_loudly_only_while_tokens_are_off() {
+        // Given one start on every address without tokens, and one with
+        RunningApp.start(1, Map.of(TaskStateConfig.HTTP_HOST, "0.0.0.0")).close();
+        RunningApp.start(1, with(TOKENS, TaskStateConfig.HTTP_HOST, "0.0.0.0")).close();
+
+        // Then only the first warned, and the second said tokens are required
+        List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("SECURITY WARNING")).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("0.0.0.0", "authentication is OFF", "TASKSTATE_API_TOKENS");
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anyMatch(m -> m.contains("listens on 0.0.0.0") && m.contains("bearer tokens required"));
+    }
+
+    @Test
     void a_request_without_a_token_is_401_problem_details_with_a_bearer_challenge() {
         Http.Response r = new Http(app.baseUrl()).get("/api/v1/tasks");
 
@@ -285,6 +300,12 @@ class ApiTokensIT {
                 assertThat(check.status()).as("%s", check.body()).isEqualTo(200);
             }
         }
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String name, String value) {
+        Map<String, String> settings = new java.util.HashMap<>(base);
+        settings.put(name, value);
+        return settings;
     }
 
     private static Map<String, String> sameApp(RunningApp first) {
