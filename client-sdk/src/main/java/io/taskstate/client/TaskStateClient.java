@@ -63,7 +63,7 @@ public final class TaskStateClient implements AutoCloseable {
     private TaskStateClient(Builder b) {
         this.timeout = b.timeout;
         this.settings = b;
-        this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout);
+        this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout, b.token);
     }
 
     /** The command channel, connected to Kafka on the first write: a client that only reads never needs Kafka. */
@@ -491,6 +491,7 @@ public final class TaskStateClient implements AutoCloseable {
         private String clientId = "sdk-" + UUID.randomUUID();
         private String topicPrefix = Topic.DEFAULT_PREFIX;
         private Duration timeout = Duration.ofSeconds(10);
+        private String token;
         private final Map<String, Object> kafka = new HashMap<>();
         private Producer<String, byte[]> producer;
         private Consumer<String, byte[]> replyConsumer;
@@ -506,6 +507,20 @@ public final class TaskStateClient implements AutoCloseable {
         /** Where the HTTP API answers queries, e.g. {@code http://127.0.0.1:8080}. */
         public Builder baseUrl(String url) {
             this.baseUrl = Objects.requireNonNull(url);
+            return this;
+        }
+
+        /**
+         * The bearer token sent with every HTTP request (queries and claim-next), for a server
+         * started with {@code TASKSTATE_API_TOKENS}: a read token for queries only, a write token
+         * for claims. {@code null} (the default) sends none. Writes go to Kafka and are secured by
+         * Kafka's own settings (see {@link #kafkaProperty}).
+         */
+        public Builder token(String token) {
+            if (token != null && token.isBlank()) {
+                throw new IllegalArgumentException("token must not be blank: pass null to send none");
+            }
+            this.token = token == null ? null : token.strip();
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.taskstate.app;
 
+import io.taskstate.app.http.ApiTokens;
 import io.taskstate.app.tasks.ExpiryPolicy;
 import io.taskstate.protocol.Topic;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,6 +33,7 @@ import java.util.function.Function;
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
  * @param kafka            client settings passed to every producer, consumer and admin client
+ * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  */
 public record TaskStateConfig(
         Optional<String> bootstrapServers,
@@ -51,7 +53,8 @@ public record TaskStateConfig(
         String applicationId,
         int embeddedKafkaPort,
         int embeddedControllerPort,
-        Map<String, String> kafka) {
+        Map<String, String> kafka,
+        ApiTokens apiTokens) {
 
     private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
 
@@ -72,6 +75,10 @@ public record TaskStateConfig(
     public static final String APPLICATION_ID = "TASKSTATE_APPLICATION_ID";
     public static final String EMBEDDED_KAFKA_PORT = "TASKSTATE_EMBEDDED_KAFKA_PORT";
     public static final String EMBEDDED_CONTROLLER_PORT = "TASKSTATE_EMBEDDED_CONTROLLER_PORT";
+    /** {@code role:token} pairs, comma-separated; roles read, write, admin. */
+    public static final String API_TOKENS = "TASKSTATE_API_TOKENS";
+    /** A file of one {@code role:token} per line; adds to {@link #API_TOKENS}. */
+    public static final String API_TOKENS_FILE = "TASKSTATE_API_TOKENS_FILE";
 
     /** The defaults, by setting name; the README's configuration table lists the same. */
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -111,6 +118,7 @@ public record TaskStateConfig(
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
         kafka = Map.copyOf(kafka);
+        java.util.Objects.requireNonNull(apiTokens, "apiTokens");
     }
 
     /** Parses merged settings (see the class comment); anything missing takes its default. */
@@ -152,7 +160,9 @@ public record TaskStateConfig(
                 s.get(APPLICATION_ID),
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
-                kafka);
+                kafka,
+                ApiTokens.parse(API_TOKENS, Optional.ofNullable(s.get(API_TOKENS)),
+                        API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)));
     }
 
     /**
@@ -209,10 +219,10 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, kafka);
+                embeddedControllerPort, kafka, apiTokens);
     }
 
-    /** Client settings are masked: they may hold credentials (sasl.jaas.config, ssl passwords). */
+    /** Client settings and API tokens are masked: they hold credentials (sasl.jaas.config, ssl passwords). */
     @Override
     public String toString() {
         return "TaskStateConfig[bootstrapServers=" + bootstrapServers.orElse("(embedded)")
@@ -222,7 +232,7 @@ public record TaskStateConfig(
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
-                + ", kafka=" + kafka.keySet() + " (values masked)]";
+                + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens + "]";
     }
 
     private static <T> T parse(Map<String, String> s, String name, Function<String, T> parser, String expected) {

@@ -92,7 +92,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())
                 .build();
-        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout());
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens());
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
@@ -116,6 +116,7 @@ public final class TaskStateServer implements AutoCloseable {
         mcpClient = TaskStateClient.builder()
                 .bootstrapServers(bootstrap)
                 .baseUrl(baseUrl())
+                .token(c.apiTokens().instanceToken().orElse(null))
                 .clientId(c.applicationId() + "-mcp-" + UUID.randomUUID())
                 .topicPrefix(c.topicPrefix())
                 .timeout(c.commandTimeout())
@@ -128,11 +129,24 @@ public final class TaskStateServer implements AutoCloseable {
         api.attach(queries, streams::state);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
-        if (!isLoopback(c.httpHost())) {
-            log.warn("The HTTP API listens on {}, reachable from other machines, and anyone who reaches it can read and "
-                    + "change every task: keep it on a trusted network", c.httpHost());
-        } else if (broker != null) {
-            log.info("Listening on 127.0.0.1 only (embedded default): not reachable from other machines");
+        logExposure(c);
+    }
+
+    /** Says who can reach the API and whether it asks for tokens: loudly when anyone on the network can change every task. */
+    private void logExposure(TaskStateConfig c) {
+        boolean tokens = c.apiTokens().enabled();
+        String auth = tokens ? "bearer tokens required except on /health (" + c.apiTokens() + ")"
+                : "no tokens required (" + TaskStateConfig.API_TOKENS + " is not set)";
+        if (isLoopback(c.httpHost())) {
+            log.info("Listening on {} only{}: not reachable from other machines; {}", c.httpHost(),
+                    broker != null ? " (embedded default, Kafka on " + broker.bootstrapServers() + ")" : "", auth);
+        } else if (tokens) {
+            log.info("The HTTP API listens on {}, reachable from other machines; {}", c.httpHost(), auth);
+        } else {
+            log.warn("SECURITY WARNING: the HTTP API listens on {}, reachable from other machines, and authentication "
+                    + "is OFF ({} is not set): anyone who reaches it can read and change every task. Set {} "
+                    + "(see the README's Security section) or bind 127.0.0.1", c.httpHost(), TaskStateConfig.API_TOKENS,
+                    TaskStateConfig.API_TOKENS);
         }
     }
 

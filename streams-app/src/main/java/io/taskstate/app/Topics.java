@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
 final class Topics {
     private static final Logger log = LoggerFactory.getLogger(Topics.class);
 
+    /** A broker that wants SASL or TLS drops a plaintext client's connections: to that client it just never answers. */
+    private static final String NO_ANSWER_HINT = ". No broker answered: is KAFKA_BOOTSTRAP_SERVERS right, and if the "
+            + "cluster requires authentication (SASL) or TLS, are KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM and "
+            + "KAFKA_SASL_JAAS_CONFIG (or the KAFKA_SSL_* settings) set?";
+
     private Topics() {
     }
 
@@ -50,7 +55,8 @@ final class Topics {
             existing = admin.listTopics().names().get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("Cannot list topics on " + config.bootstrapServers().orElse("the embedded broker")
-                    + ": " + e.getCause().getMessage(), e.getCause());
+                    + ": " + e.getCause().getMessage() + (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
+                    ? NO_ANSWER_HINT : ""), e.getCause());
         }
         List<NewTopic> missing = new ArrayList<>();
         wanted.forEach((name, topic) -> {

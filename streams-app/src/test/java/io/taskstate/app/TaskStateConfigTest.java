@@ -3,11 +3,15 @@ package io.taskstate.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.taskstate.app.http.ApiTokens;
+import io.taskstate.app.http.ApiTokens.Role;
 import io.taskstate.protocol.Topic;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Parsing the settings: defaults, overrides, Kafka client passthrough, masking and the errors a user sees. */
 class TaskStateConfigTest {
@@ -156,5 +160,111 @@ class TaskStateConfigTest {
         assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.COMMAND_TIMEOUT, "PT0S")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("TASKSTATE_COMMAND_TIMEOUT must be a positive duration, got PT0S");
+    }
+    @Test
+    void no_tokens_configured_means_the_api_is_open() {
+        assertThat(TaskStateConfig.from(Map.of()).apiTokens().enabled()).isFalse();
+    }
+
+    @Test
+    void api_tokens_are_role_token_pairs_and_each_role_includes_the_weaker_ones() {
+        ApiTokens tokens = TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS,
+                "read:r-token-1, write:w-token-2,ADMIN:a-token-3")).apiTokens();
+
+        assertThat(tokens.enabled()).isTrue();
+        assertThat(tokens.roleOf("r-token-1")).contains(Role.READ);
+        assertThat(tokens.roleOf("w-token-2")).contains(Role.WRITE);
+        assertThat(tokens.roleOf("a-token-3")).contains(Role.ADMIN);
+        assertThat(tokens.roleOf("a-token-")).isEmpty();
+        assertThat(tokens.roleOf("")).isEmpty();
+        assertThat(Role.WRITE.covers(Role.READ)).isTrue();
+        assertThat(Role.ADMIN.covers(Role.WRITE)).isTrue();
+        assertThat(Role.READ.covers(Role.WRITE)).isFalse();
+        assertThat(Role.WRITE.covers(Role.ADMIN)).isFalse();
+    }
+
+    @Test
+    void instances_call_each_other_with_the_first_token_of_the_strongest_role() {
+        ApiTokens tokens = TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS,
+                "read:r1,write:w1,write:w2")).apiTokens();
+
+        assertThat(tokens.instanceToken()).contains("w1");
+    }
+
+    @Test
+    void a_tokens_file_holds_one_pair_a_line_with_comments_and_adds_to_the_list(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tokens");
+        Files.writeString(file, "# the dashboard\nread:dash-board-token\n\n  admin:ops-token  \n");
+
+        ApiTokens tokens = TaskStateConfig.from(Map.of(
+                TaskStateConfig.API_TOKENS, "write:agent-token",
+                TaskStateConfig.API_TOKENS_FILE, file.toString())).apiTokens();
+
+        assertThat(tokens.counts()).containsExactly(Map.entry(Role.READ, 1L), Map.entry(Role.WRITE, 1L), Map.entry(Role.ADMIN, 1L));
+        assertThat(tokens.roleOf("ops-token")).contains(Role.ADMIN);
+        assertThat(tokens.instanceToken()).contains("ops-token");
+    }
+
+    @Test
+    void an_entry_without_a_role_is_refused_without_showing_it() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "read:ok-token,s3cr3t-no-role")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS entry 2 must be ROLE:TOKEN with ROLE read, write or admin")
+                .message().doesNotContain("s3cr3t-no-role");
+    }
+
+    @Test
+    void an_unknown_role_names_the_entry_and_the_roles() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "reader:s3cr3t")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS entry 1 has the role 'reader'; it must be ROLE:TOKEN with ROLE read, write or admin")
+                .message().doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void a_token_a_header_cannot_carry_or_an_empty_one_is_refused() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "write:has space")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS entry 1 has a token with characters a bearer token cannot carry")
+                .message().doesNotContain("has space");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "write:")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS entry 1 has no token after 'write:'");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "read:a,,write:b")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS entry 2 must be ROLE:TOKEN");
+    }
+
+    @Test
+    void the_same_token_under_two_roles_is_refused() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS, "read:same-token,admin:same-token")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_API_TOKENS entry 2 repeats a token given before: give each token one role");
+    }
+
+    @Test
+    void a_tokens_file_that_is_missing_or_empty_is_refused_with_its_line_numbers(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS_FILE, missing.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS_FILE " + missing + " cannot be read (NoSuchFileException)");
+        Path empty = Files.writeString(dir.resolve("empty"), "# nothing yet\n");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS_FILE, empty.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS_FILE " + empty + " holds no token");
+        Path bad = Files.writeString(dir.resolve("bad"), "read:fine\nroot:nope\n");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS_FILE, bad.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_API_TOKENS_FILE " + bad + " line 2 has the role 'root'");
+    }
+
+    @Test
+    void to_string_counts_the_tokens_per_role_but_never_shows_them() {
+        TaskStateConfig config = TaskStateConfig.from(Map.of(TaskStateConfig.API_TOKENS,
+                "read:visible-read-token,admin:visible-admin-token"));
+
+        assertThat(config.toString()).contains("apiTokens=2 (read 1, admin 1; values masked)")
+                .doesNotContain("visible-read-token", "visible-admin-token");
+        assertThat(TaskStateConfig.from(Map.of()).toString()).contains("apiTokens=off");
     }
 }

@@ -12,16 +12,24 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads from the HTTP API. A non-2xx answer completes the future with {@link HttpApi.Problem},
- * carrying the RFC 9457 problem details the server sent.
+ * carrying the RFC 9457 problem details the server sent. With a token, every request carries it
+ * as {@code Authorization: Bearer}.
  */
 public final class HttpApi {
     private final HttpClient http;
     private final URI base;
     private final Duration timeout;
+    private final String authorization;
 
     public HttpApi(URI base, Duration timeout) {
+        this(base, timeout, null);
+    }
+
+    /** @param token the bearer token to send, or {@code null} for none */
+    public HttpApi(URI base, Duration timeout, String token) {
         this.base = base;
         this.timeout = timeout;
+        this.authorization = token == null ? null : "Bearer " + token;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -46,7 +54,11 @@ public final class HttpApi {
     }
 
     private CompletableFuture<Answer> send(HttpRequest.Builder builder) {
-        HttpRequest request = builder.timeout(timeout).header("Accept", "application/json").build();
+        builder.timeout(timeout).header("Accept", "application/json");
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        HttpRequest request = builder.build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             JsonNode body;
             try {

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1 only. Its log directory is formatted on first start and kept, so tasks survive a
  * restart, including one after {@code kill -9}: the broker session timeout is lowered so the node
  * does not wait for its own previous session to expire.
+ *
+ * <p>{@link #startWithSaslPlain} serves clients on a {@code SASL_PLAINTEXT} listener with the
+ * PLAIN mechanism instead, for checking that every client of the app passes the Kafka security
+ * settings through; the default {@link #start} stays plaintext.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -51,17 +55,47 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param controllerPort the controller's port, 0 for a free one
      */
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort) {
+        return start(dataDir, port, controllerPort, null);
+    }
+
+    /**
+     * Like {@link #start}, but clients must authenticate: the client listener is
+     * {@code SASL_PLAINTEXT} with mechanism PLAIN, accepting {@code users} (name to password).
+     * Clients connect with {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN}
+     * and {@link #plainLogin} as {@code sasl.jaas.config}. Meant for tests: PLAIN over plaintext
+     * sends passwords in the clear.
+     */
+    public static EmbeddedKafka startWithSaslPlain(Path dataDir, int port, int controllerPort, Map<String, String> users) {
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("users must name at least one user and password for clients to log in with");
+        }
+        return start(dataDir, port, controllerPort, Map.copyOf(users));
+    }
+
+    /** The {@code sasl.jaas.config} value with which a client logs in with PLAIN as {@code user}. */
+    public static String plainLogin(String user, String password) {
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
+    }
+
+    private static EmbeddedKafka start(Path dataDir, int port, int controllerPort, Map<String, String> saslUsers) {
         int clientPort = port == 0 ? freePort() : port;
         int quorumPort = controllerPort == 0 ? freePort() : controllerPort;
         Path logDir = dataDir.toAbsolutePath().resolve("kafka");
         Map<String, String> props = brokerProperties(logDir, clientPort, quorumPort);
+        Map<String, Object> client = new TreeMap<>();
+        if (saslUsers != null) {
+            String brokerPassword = Uuid.randomUuid().toString();
+            props.putAll(saslPlainProperties(clientPort, quorumPort, saslUsers, brokerPassword));
+            client.putAll(saslPlainClient(BROKER_USER, brokerPassword));
+        }
         format(logDir, props);
 
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         String bootstrap = "127.0.0.1:" + clientPort;
         try {
             server.startup();
-            awaitReady(bootstrap);
+            awaitReady(bootstrap, client);
         } catch (RuntimeException | Error e) {
             shutdown(server);
             throw e;
@@ -122,6 +156,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         return p;
     }
 
+    /** The broker's own user, for the connections it makes to itself (transaction markers). */
+    private static final String BROKER_USER = "taskstate-broker";
+    private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+
+    /** Replaces the plaintext client listener with a SASL_PLAINTEXT one taking PLAIN logins of {@code users}. */
+    static Map<String, String> saslPlainProperties(int port, int controllerPort, Map<String, String> users, String brokerPassword) {
+        Map<String, String> p = new TreeMap<>();
+        p.put("listeners", SASL_LISTENER + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"")
+                .append(BROKER_USER).append("\" password=\"").append(brokerPassword).append("\" user_")
+                .append(BROKER_USER).append("=\"").append(brokerPassword).append('"');
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        p.put("listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config", jaas.append(';').toString());
+        p.put("advertised.listeners", SASL_LISTENER + "://127.0.0.1:" + port);
+        p.put("inter.broker.listener.name", SASL_LISTENER);
+        p.put("listener.security.protocol.map", SASL_LISTENER + ":SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        return p;
+    }
+
+    private static Map<String, Object> saslPlainClient(String user, String password) {
+        return Map.of("security.protocol", SASL_LISTENER, "sasl.mechanism", "PLAIN", "sasl.jaas.config", plainLogin(user, password));
+    }
+
     private static void format(Path logDir, Map<String, String> props) {
         try {
             Files.createDirectories(logDir);
@@ -146,9 +205,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void awaitReady(String bootstrap) {
+    private static void awaitReady(String bootstrap, Map<String, Object> clientSettings) {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        Map<String, Object> settings = new TreeMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(settings)) {
             while (true) {
                 try {
                     if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {

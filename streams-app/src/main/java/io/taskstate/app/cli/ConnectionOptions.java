@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * Where taskstate is and how to talk to it; mixed into every {@code task} and {@code instance}
  * command. Writes go to Kafka, reads to the HTTP API, as with the SDK. Kafka client settings come
  * from the environment as for {@code serve}: {@code KAFKA_SECURITY_PROTOCOL=SASL_SSL} becomes
- * {@code security.protocol}.
+ * {@code security.protocol}. {@code --token} (or {@code TASKSTATE_TOKEN}) authenticates the reads.
  */
 public final class ConnectionOptions {
     @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:TASKSTATE_URL:-http://127.0.0.1:8080}",
@@ -36,6 +36,11 @@ public final class ConnectionOptions {
             description = "How long to wait for Kafka and for each answer, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    // no ${DEFAULT-VALUE} in the description: --help must not print the token
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:TASKSTATE_TOKEN}",
+            description = "Bearer token for the HTTP API, when the server has TASKSTATE_API_TOKENS (env TASKSTATE_TOKEN).")
+    String token;
+
     @Option(names = "--json", description = "Print the JSON the API returns instead of a table or key: value lines.")
     boolean json;
 
@@ -48,6 +53,7 @@ public final class ConnectionOptions {
         return TaskStateClient.builder()
                 .bootstrapServers(bootstrapServers)
                 .baseUrl(url)
+                .token(token == null || token.isBlank() ? null : token)
                 .topicPrefix(topicPrefix)
                 .timeout(timeout)
                 .clientId("cli-" + UUID.randomUUID())
@@ -56,7 +62,7 @@ public final class ConnectionOptions {
     }
 
     /** The producer and consumer settings among {@code KAFKA_*} variables, named as Kafka names them. */
-    static Map<String, String> kafkaFromEnvironment(Map<String, String> env) {
+    public static Map<String, String> kafkaFromEnvironment(Map<String, String> env) {
         Set<String> known = new java.util.HashSet<>(ProducerConfig.configNames());
         known.addAll(ConsumerConfig.configNames());
         Map<String, String> settings = new HashMap<>();

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import io.javalin.http.Context;
@@ -63,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final TaskStateClient writer;
     private final Duration forwardTimeout;
+    private final String peerToken;
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
     private final ClaimNext claimNext;
     private final HttpServletStreamableServerTransportProvider mcpTransport;
@@ -71,8 +75,18 @@ public final class ApiServer implements AutoCloseable {
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
+        this(host, port, writer, forwardTimeout, ApiTokens.NONE);
+    }
+
+    /**
+     * @param tokens bearer tokens requests must carry ({@link ApiTokens#NONE}: open); calls to other
+     *               instances carry {@link ApiTokens#instanceToken()}
+     */
+    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens) {
         this.writer = writer;
         this.forwardTimeout = forwardTimeout;
+        this.peerToken = tokens.instanceToken().orElse(null);
+        Auth auth = new Auth(tokens);
         this.claimNext = new ClaimNext(writer, (peerHost, filter) -> {
             ObjectNode body = Json.object();
             body.set("filters", Json.MAPPER.valueToTree(filter));
@@ -85,6 +99,9 @@ public final class ApiServer implements AutoCloseable {
                 ServletHolder mcp = new ServletHolder("mcp", mcpTransport);
                 mcp.setAsyncSupported(true);
                 handler.addServlet(mcp, MCP_PATH);
+                FilterHolder mcpAuth = new FilterHolder(auth.mcpFilter());
+                mcpAuth.setAsyncSupported(true);
+                handler.addFilter(mcpAuth, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
             });
             // stop() first stops accepting connections, then waits for the requests in flight (Jetty's
             // default stop timeout of 0 cut them off), then closes. Meanwhile idle keep-alive connections,
@@ -97,6 +114,7 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.port = port;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.startup.showJavalinBanner = false;
+            config.routes.beforeMatched(auth::check);
             routes(config.routes);
         });
     }
@@ -688,7 +706,7 @@ public final class ApiServer implements AutoCloseable {
 
     private HttpApi peer(HostInfo host) {
         return peers.computeIfAbsent(host,
-                h -> new HttpApi(URI.create("http://" + h.host() + ":" + h.port() + "/"), forwardTimeout));
+                h -> new HttpApi(URI.create("http://" + h.host() + ":" + h.port() + "/"), forwardTimeout, peerToken));
     }
 
 }

@@ -81,16 +81,21 @@ final class Problems {
     }
 
     static void write(Context ctx, int status, String detail, String commandId) {
+        ctx.status(status).contentType(CONTENT_TYPE).result(body(status, detail, ctx.path(), commandId));
+    }
+
+    /** The problem details document; also for answers written outside Javalin (the MCP servlet). */
+    static byte[] body(int status, String detail, String path, String commandId) {
         ObjectNode problem = Json.object();
         HttpStatus known = HttpStatus.forStatus(status);
         problem.put("type", "about:blank");
         problem.put("title", known == HttpStatus.UNKNOWN ? "Error" : known.getMessage());
         problem.put("status", status);
         problem.put("detail", detail);
-        problem.put("instance", ctx.path());
+        problem.put("instance", path);
         if (commandId != null) {
             problem.put("command_id", commandId);
         }
-        ctx.status(status).contentType(CONTENT_TYPE).result(Json.bytes(problem));
+        return Json.bytes(problem);
     }
 }

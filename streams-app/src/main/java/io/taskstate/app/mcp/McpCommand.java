@@ -5,6 +5,7 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.taskstate.app.TaskStateConfig;
 import io.taskstate.app.TaskStateServer;
+import io.taskstate.app.cli.ConnectionOptions;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.protocol.Topic;
 import java.io.IOException;
@@ -51,6 +52,10 @@ public final class McpCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Topic prefix (env TASKSTATE_TOPIC_PREFIX).")
     String prefix = System.getenv().getOrDefault("TASKSTATE_TOPIC_PREFIX", Topic.DEFAULT_PREFIX);
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Bearer token for the HTTP API, when it has TASKSTATE_API_TOKENS: a write token (env TASKSTATE_TOKEN).")
+    String token = System.getenv("TASKSTATE_TOKEN");
+
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Where the embedded default keeps its data, when this command starts it (default ~/.taskstate/data).")
     Path dataDir = Path.of(System.getProperty("user.home"), ".taskstate", "data");
@@ -68,7 +73,11 @@ public final class McpCommand implements Callable<Integer> {
             settings.putIfAbsent(TaskStateConfig.DATA_DIR, dataDir.toString());
             settings.put(TaskStateConfig.TOPIC_PREFIX, prefix);
             log.info("No taskstate configured or running at {}: starting the embedded default", DEFAULT_URL);
-            embedded = TaskStateServer.start(TaskStateConfig.from(settings));
+            TaskStateConfig config = TaskStateConfig.from(settings);
+            embedded = TaskStateServer.start(config);
+            if (token == null) {
+                token = config.apiTokens().instanceToken().orElse(null);
+            }
             url = embedded.baseUrl();
             bootstrap = embedded.bootstrapServers();
             awaitRunning(embedded);
@@ -78,6 +87,8 @@ public final class McpCommand implements Callable<Integer> {
                 .baseUrl(url == null ? DEFAULT_URL : url)
                 .bootstrapServers(bootstrap == null ? "127.0.0.1:9092" : bootstrap)
                 .topicPrefix(prefix)
+                .token(token == null || token.isBlank() ? null : token)
+                .kafkaProperties(ConnectionOptions.kafkaFromEnvironment(System.getenv()))
                 .build()) {
             McpSyncServer server = new McpTools(client).serve(new StdioServerTransportProvider(
                     McpJsonDefaults.getMapper(), stdio.input(System.in), stdio.output(System.out)));

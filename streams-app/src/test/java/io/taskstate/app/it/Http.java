@@ -13,9 +13,16 @@ import java.time.Duration;
 final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final String token;
 
     Http(String base) {
+        this(base, null);
+    }
+
+    /** Sends {@code Authorization: Bearer token} with every request ({@code null}: none). */
+    Http(String base, String token) {
         this.base = base;
+        this.token = token;
     }
 
     record Response(int status, HttpResponse<byte[]> raw, JsonNode body) {
@@ -48,6 +55,9 @@ final class Http {
 
     Response send(HttpRequest.Builder request) {
         try {
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
             HttpResponse<byte[]> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = r.body().length == 0 ? null : Json.tree(r.body());

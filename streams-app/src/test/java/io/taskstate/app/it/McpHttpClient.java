@@ -23,10 +23,17 @@ final class McpHttpClient extends McpClient {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final URI endpoint;
+    private final String token;
     private String sessionId;
 
     McpHttpClient(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** Sends {@code Authorization: Bearer token} with every message ({@code null}: none). */
+    McpHttpClient(String baseUrl, String token) {
         this.endpoint = URI.create(baseUrl + ApiServer.MCP_PATH);
+        this.token = token;
     }
 
     /** The session initialize opened, or null before it. */
@@ -67,6 +74,9 @@ final class McpHttpClient extends McpClient {
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.string(message)));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
         if (sessionId != null) {
             request.header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", PROTOCOL_VERSION);
         }
@@ -87,8 +97,11 @@ final class McpHttpClient extends McpClient {
             return;
         }
         try {
-            HTTP.send(HttpRequest.newBuilder(endpoint).timeout(ANSWER_DEADLINE).header("Mcp-Session-Id", sessionId)
-                    .DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            HttpRequest.Builder end = HttpRequest.newBuilder(endpoint).timeout(ANSWER_DEADLINE).header("Mcp-Session-Id", sessionId);
+            if (token != null) {
+                end.header("Authorization", "Bearer " + token);
+            }
+            HTTP.send(end.DELETE().build(), HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
             // the app may be stopping already; the session goes with it
         } catch (InterruptedException e) {
