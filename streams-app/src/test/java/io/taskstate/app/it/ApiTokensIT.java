@@ -23,6 +23,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -227,6 +230,24 @@ class ApiTokensIT {
             assertThat(found.get("title").asText()).isEqualTo("via mcp with a token");
             assertThat(next.isNull()).isFalse(); // claim-next goes through the HTTP API: the server's own client has a token
         }
+    }
+
+    @Test
+    void taskstate_mcp_on_stdio_sends_its_token(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("mcp.log");
+        try (McpStdioClient mcp = McpStdioClient.launch(log, List.of(), List.of("--url", app.baseUrl(),
+                "--kafka-bootstrap-servers", app.server().bootstrapServers(), "--topic-prefix", app.topicPrefix(),
+                "--token", WRITE), null)) {
+            mcp.initialize();
+            long id = mcp.ok("create_task", "{\"title\": \"stdio with a token\"}").get("id").asLong();
+
+            JsonNode found = mcp.ok("get_task", "{\"id\": " + id + "}");
+            JsonNode listed = mcp.ok("query_tasks", "{\"filters\": {\"title_contains\": \"stdio with a token\"}}");
+
+            assertThat(found.get("title").asText()).isEqualTo("stdio with a token");
+            assertThat(listed).hasSize(1);
+        }
+        assertThat(Files.readString(log)).doesNotContain(WRITE);
     }
 
     @Test
