@@ -32,6 +32,7 @@ import java.util.function.Function;
  *
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
+ * @param rocksdbMemory    bytes shared by all RocksDB stores of the instance (block cache and memtables)
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  */
@@ -49,6 +50,7 @@ public record TaskStateConfig(
         Duration expiryCheckInterval,
         Duration commandTimeout,
         Duration dedupRetention,
+        long rocksdbMemory,
         String topicPrefix,
         String applicationId,
         int embeddedKafkaPort,
@@ -57,6 +59,7 @@ public record TaskStateConfig(
         ApiTokens apiTokens) {
 
     private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
+    private static final long MIN_ROCKSDB_MEMORY = 16L << 20;
 
     public static final String BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     public static final String HTTP_HOST = "TASKSTATE_HTTP_HOST";
@@ -71,6 +74,8 @@ public record TaskStateConfig(
     public static final String EXPIRY_CHECK_INTERVAL = "TASKSTATE_EXPIRY_CHECK_INTERVAL";
     public static final String COMMAND_TIMEOUT = "TASKSTATE_COMMAND_TIMEOUT";
     public static final String DEDUP_RETENTION = "TASKSTATE_DEDUP_RETENTION";
+    /** Bytes all RocksDB stores of the instance share (block cache and memtables), e.g. {@code 128m}. */
+    public static final String ROCKSDB_MEMORY = "TASKSTATE_ROCKSDB_MEMORY";
     public static final String TOPIC_PREFIX = "TASKSTATE_TOPIC_PREFIX";
     public static final String APPLICATION_ID = "TASKSTATE_APPLICATION_ID";
     public static final String EMBEDDED_KAFKA_PORT = "TASKSTATE_EMBEDDED_KAFKA_PORT";
@@ -92,6 +97,7 @@ public record TaskStateConfig(
             Map.entry(EXPIRY_CHECK_INTERVAL, "PT1S"),
             Map.entry(COMMAND_TIMEOUT, "PT10S"),
             Map.entry(DEDUP_RETENTION, "P7D"),
+            Map.entry(ROCKSDB_MEMORY, "128m"),
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
             Map.entry(APPLICATION_ID, "taskstate"),
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
@@ -117,6 +123,9 @@ public record TaskStateConfig(
         requirePositive(EXPIRY_CHECK_INTERVAL, expiryCheckInterval);
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
+        if (rocksdbMemory < MIN_ROCKSDB_MEMORY) {
+            throw new IllegalArgumentException(ROCKSDB_MEMORY + " must be at least 16m (16 MiB), got " + rocksdbMemory + " bytes");
+        }
         kafka = Map.copyOf(kafka);
         java.util.Objects.requireNonNull(apiTokens, "apiTokens");
     }
@@ -156,6 +165,7 @@ public record TaskStateConfig(
                 parse(s, EXPIRY_CHECK_INTERVAL, Duration::parse, "an ISO-8601 duration such as PT1S"),
                 parse(s, COMMAND_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT10S"),
                 parse(s, DEDUP_RETENTION, Duration::parse, "an ISO-8601 duration such as P7D"),
+                parse(s, ROCKSDB_MEMORY, TaskStateConfig::parseBytes, "a size in bytes, or with k, m or g (KiB, MiB, GiB) such as 128m"),
                 s.get(TOPIC_PREFIX),
                 s.get(APPLICATION_ID),
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
@@ -218,7 +228,7 @@ public record TaskStateConfig(
 
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
-                replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
+                replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
                 embeddedControllerPort, kafka, apiTokens);
     }
 
@@ -231,6 +241,7 @@ public record TaskStateConfig(
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
+                + ", rocksdbMemory=" + rocksdbMemory
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
                 + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens + "]";
     }
@@ -242,6 +253,22 @@ public record TaskStateConfig(
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new IllegalArgumentException(name + " must be " + expected + ", got '" + value + "'", e);
         }
+    }
+
+    /** {@code 134217728}, {@code 128m}, {@code 1g}: bytes, or KiB, MiB, GiB with a k, m or g suffix. */
+    static long parseBytes(String value) {
+        String v = value.toLowerCase(Locale.ROOT);
+        int shift = switch (v.charAt(v.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        long number = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+        if (number < 0 || number > Long.MAX_VALUE >> shift) {
+            throw new IllegalArgumentException("out of range: " + value);
+        }
+        return number << shift;
     }
 
     private static void requirePositive(String name, Duration d) {

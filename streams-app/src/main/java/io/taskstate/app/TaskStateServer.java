@@ -5,6 +5,7 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.taskstate.app.http.ApiServer;
 import io.taskstate.app.mcp.McpTools;
 import io.taskstate.app.query.Restorations;
+import io.taskstate.app.rocksdb.BoundedMemoryRocksDBConfig;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.ClaimQueues;
 import io.taskstate.app.tasks.Progress;
@@ -282,6 +283,9 @@ public final class TaskStateServer implements AutoCloseable {
         // A joining instance first warms up copies of the partitions it will take; the group checks
         // whether they caught up every minute (the least Kafka Streams allows), not every ten.
         p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000L);
+        // One block cache and write buffer budget for every store, however many partitions this instance holds.
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class);
+        p.put(BoundedMemoryRocksDBConfig.MEMORY_BYTES, c.rocksdbMemory());
         return p;
     }
 }

@@ -30,6 +30,7 @@ class TaskStateConfigTest {
         assertThat(config.instanceTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.rocksdbMemory()).isEqualTo(128L * 1024 * 1024);
         assertThat(config.topicPrefix()).isEqualTo(Topic.DEFAULT_PREFIX);
         assertThat(config.applicationId()).isEqualTo("taskstate");
         assertThat(config.embeddedKafkaPort()).isEqualTo(9092);
@@ -161,6 +162,36 @@ class TaskStateConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("TASKSTATE_COMMAND_TIMEOUT must be a positive duration, got PT0S");
     }
+
+    @Test
+    void the_rocksdb_memory_is_bytes_or_a_size_in_kib_mib_or_gib() {
+        assertThat(rocksdbMemory("67108864")).isEqualTo(64L << 20);
+        assertThat(rocksdbMemory("65536k")).isEqualTo(64L << 20);
+        assertThat(rocksdbMemory("256m")).isEqualTo(256L << 20);
+        assertThat(rocksdbMemory("2G")).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void a_rocksdb_memory_that_is_no_size_names_the_forms_it_takes() {
+        assertThatThrownBy(() -> rocksdbMemory("128MB"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_ROCKSDB_MEMORY must be a size in bytes, or with k, m or g (KiB, MiB, GiB) such as 128m, got '128MB'");
+        assertThatThrownBy(() -> rocksdbMemory("-1g"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("TASKSTATE_ROCKSDB_MEMORY must be a size in bytes");
+    }
+
+    @Test
+    void a_rocksdb_memory_below_16_mib_is_refused() {
+        assertThatThrownBy(() -> rocksdbMemory("8m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_ROCKSDB_MEMORY must be at least 16m (16 MiB), got 8388608 bytes");
+    }
+
+    private static long rocksdbMemory(String value) {
+        return TaskStateConfig.from(Map.of(TaskStateConfig.ROCKSDB_MEMORY, value)).rocksdbMemory();
+    }
+
     @Test
     void no_tokens_configured_means_the_api_is_open() {
         assertThat(TaskStateConfig.from(Map.of()).apiTokens().enabled()).isFalse();
