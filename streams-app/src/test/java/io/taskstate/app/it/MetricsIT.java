@@ -1,17 +1,25 @@
 package io.taskstate.app.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.taskstate.app.TaskStateConfig;
 import io.taskstate.app.testing.KafkaBroker;
 import io.taskstate.app.testing.RunningApp;
+import io.taskstate.protocol.Topic;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +70,21 @@ class MetricsIT {
                 .contains("kafka_stream_thread_process_total")
                 .containsPattern("taskstate_http_requests_seconds_count\\{[^}]*method=\"POST\"[^}]*status=\"201\"[^}]*uri=\"/api/v1/tasks\"[^}]*} 1")
                 .contains("taskstate_ready 1.0", "taskstate_streams_state 2.0");
+    }
+
+    @Test
+    void an_unreadable_command_shows_in_the_dead_letter_metric() {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, open.server().bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topic.TASK_COMMANDS.name(open.topicPrefix()),
+                    "k".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8)));
+        }
+
+        // Micrometer looks for metrics Kafka created after binding once a minute
+        await("dead-letter metric").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(get(open.baseUrl(), null).body())
+                        .containsPattern("kafka_stream_task_dead_letter_total\\{[^}]*} 1.0"));
     }
 
     @Test
