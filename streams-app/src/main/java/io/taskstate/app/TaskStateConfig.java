@@ -35,6 +35,7 @@ import java.util.function.Function;
  * @param rocksdbMemory    bytes shared by all RocksDB stores of the instance (block cache and memtables)
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
+ * @param metricsAuth      whether {@code GET /metrics} is open or needs a read token (when tokens are configured)
  */
 public record TaskStateConfig(
         Optional<String> bootstrapServers,
@@ -56,7 +57,8 @@ public record TaskStateConfig(
         int embeddedKafkaPort,
         int embeddedControllerPort,
         Map<String, String> kafka,
-        ApiTokens apiTokens) {
+        ApiTokens apiTokens,
+        MetricsAuth metricsAuth) {
 
     private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
     private static final long MIN_ROCKSDB_MEMORY = 16L << 20;
@@ -84,6 +86,21 @@ public record TaskStateConfig(
     public static final String API_TOKENS = "TASKSTATE_API_TOKENS";
     /** A file of one {@code role:token} per line; adds to {@link #API_TOKENS}. */
     public static final String API_TOKENS_FILE = "TASKSTATE_API_TOKENS_FILE";
+    /** {@code open} or {@code read}: whether {@code GET /metrics} needs a read token. */
+    public static final String METRICS_AUTH = "TASKSTATE_METRICS_AUTH";
+
+    /** Who may read {@code GET /metrics} when API tokens are configured. */
+    public enum MetricsAuth {
+        /** Anyone, like {@code /health/*}: a Prometheus scraper needs no token. */
+        OPEN,
+        /** A token of role read or stronger, like every other read. */
+        READ;
+
+        /** {@code open} or {@code read}, any case. */
+        public static MetricsAuth parse(String value) {
+            return valueOf(value.toUpperCase(Locale.ROOT));
+        }
+    }
 
     /** The defaults, by setting name; the README's configuration table lists the same. */
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -101,7 +118,8 @@ public record TaskStateConfig(
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
             Map.entry(APPLICATION_ID, "taskstate"),
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
-            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"));
+            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"),
+            Map.entry(METRICS_AUTH, "open"));
 
     public TaskStateConfig {
         if (partitions < 1 || partitions > 10_000) {
@@ -128,6 +146,7 @@ public record TaskStateConfig(
         }
         kafka = Map.copyOf(kafka);
         java.util.Objects.requireNonNull(apiTokens, "apiTokens");
+        java.util.Objects.requireNonNull(metricsAuth, "metricsAuth");
     }
 
     /** Parses merged settings (see the class comment); anything missing takes its default. */
@@ -172,7 +191,8 @@ public record TaskStateConfig(
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
                 kafka,
                 ApiTokens.parse(API_TOKENS, Optional.ofNullable(s.get(API_TOKENS)),
-                        API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)));
+                        API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)),
+                parse(s, METRICS_AUTH, MetricsAuth::parse, "open or read"));
     }
 
     /**
@@ -229,7 +249,7 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, kafka, apiTokens);
+                embeddedControllerPort, kafka, apiTokens, metricsAuth);
     }
 
     /** Client settings and API tokens are masked: they hold credentials (sasl.jaas.config, ssl passwords). */
@@ -243,7 +263,8 @@ public record TaskStateConfig(
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
                 + ", rocksdbMemory=" + rocksdbMemory
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
-                + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens + "]";
+                + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens
+                + ", metricsAuth=" + metricsAuth + "]";
     }
 
     private static <T> T parse(Map<String, String> s, String name, Function<String, T> parser, String expected) {

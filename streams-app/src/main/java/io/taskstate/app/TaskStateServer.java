@@ -54,6 +54,7 @@ public final class TaskStateServer implements AutoCloseable {
     private volatile TaskQueries queries;
     private ApiServer api;
     private KafkaStreams streams;
+    private final Metrics metrics = new Metrics();
     private int httpPort;
 
     private TaskStateServer(TaskStateConfig config) {
@@ -93,7 +94,8 @@ public final class TaskStateServer implements AutoCloseable {
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())
                 .build();
-        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens());
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens(),
+                metrics.registry(), c.metricsAuth() == TaskStateConfig.MetricsAuth.READ);
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
@@ -128,6 +130,7 @@ public final class TaskStateServer implements AutoCloseable {
                 c.topic(Topic.INTERNAL_COMMANDS), c.instanceTimeout(),
                 restorations, queryAdmin, progress, claims);
         api.attach(queries, streams::state);
+        metrics.bind(streams, () -> queries);
         streams.start();
         log.info("taskstate HTTP API on http://{}:{} ({})", c.httpHost(), httpPort, c);
         logExposure(c);
@@ -203,6 +206,7 @@ public final class TaskStateServer implements AutoCloseable {
         if (queryAdmin != null) {
             closeQuietly("query admin client", queryAdmin::close);
         }
+        closeQuietly("metrics", metrics::close);
         if (broker != null) {
             closeQuietly("embedded broker", broker::close);
         }

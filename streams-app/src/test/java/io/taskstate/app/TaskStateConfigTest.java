@@ -298,4 +298,18 @@ class TaskStateConfigTest {
                 .doesNotContain("visible-read-token", "visible-admin-token");
         assertThat(TaskStateConfig.from(Map.of()).toString()).contains("apiTokens=off");
     }
+
+    @Test
+    void metrics_are_open_by_default_and_can_need_a_read_token_in_any_case() {
+        assertThat(TaskStateConfig.from(Map.of()).metricsAuth()).isEqualTo(TaskStateConfig.MetricsAuth.OPEN);
+        assertThat(TaskStateConfig.from(Map.of(TaskStateConfig.METRICS_AUTH, "Read")).metricsAuth())
+                .isEqualTo(TaskStateConfig.MetricsAuth.READ);
+    }
+
+    @Test
+    void an_unknown_metrics_auth_names_the_variable_and_the_choices() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.METRICS_AUTH, "token")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_METRICS_AUTH must be open or read, got 'token'");
+    }
 }

@@ -12,6 +12,11 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import io.javalin.http.Context;
+import io.javalin.router.Endpoint;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
 import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
 import io.taskstate.app.query.TaskFilter;
@@ -63,7 +68,14 @@ public final class ApiServer implements AutoCloseable {
     private static final Set<String> QUERY_PARAMS = Set.of("status", "priority", "assignee", "parent_task_id", "root",
             "title_contains", "description_contains", "limit", "cursor");
 
+    /** Where the metrics answer, in Prometheus text format. */
+    public static final String METRICS_PATH = "/metrics";
+    /** The HTTP request timer, tagged by method, route pattern ({@code uri}) and status. */
+    public static final String REQUESTS_METRIC = "taskstate.http.requests";
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
     private final Javalin app;
+    private final PrometheusMeterRegistry metrics;
     private final TaskStateClient writer;
     private final Duration forwardTimeout;
     private final String peerToken;
@@ -83,10 +95,20 @@ public final class ApiServer implements AutoCloseable {
      *               instances carry {@link ApiTokens#instanceToken()}
      */
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens) {
+        this(host, port, writer, forwardTimeout, tokens, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), false);
+    }
+
+    /**
+     * @param metrics             served at {@link #METRICS_PATH}; HTTP request timers ({@value #REQUESTS_METRIC}) go in it too
+     * @param metricsNeedToken    whether {@link #METRICS_PATH} needs a read token when tokens are configured (else it is open)
+     */
+    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens,
+                     PrometheusMeterRegistry metrics, boolean metricsNeedToken) {
         this.writer = writer;
+        this.metrics = metrics;
         this.forwardTimeout = forwardTimeout;
         this.peerToken = tokens.instanceToken().orElse(null);
-        Auth auth = new Auth(tokens);
+        Auth auth = new Auth(tokens, metricsNeedToken);
         this.claimNext = new ClaimNext(writer, (peerHost, filter) -> {
             ObjectNode body = Json.object();
             body.set("filters", Json.MAPPER.valueToTree(filter));
@@ -115,6 +137,7 @@ public final class ApiServer implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.startup.showJavalinBanner = false;
             config.routes.beforeMatched(auth::check);
+            config.requestLogger.http(this::timeRequest);
             routes(config.routes);
         });
     }
@@ -146,6 +169,7 @@ public final class ApiServer implements AutoCloseable {
 
         r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
         r.get("/health/ready", this::ready);
+        r.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(metrics.scrape(PROMETHEUS_TEXT)));
 
         r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
         // Answers Javalin and Jetty produce themselves (no route, wrong method, body too large) become problem details too.
@@ -521,6 +545,18 @@ public final class ApiServer implements AutoCloseable {
         ArrayNode partitions = body.putArray("partitions");
         slice.partitions().forEach(partitions::add);
         json(ctx, 200, body);
+    }
+
+    /** Times a request under its route pattern, so {@code /api/v1/tasks/{id}} is one series whatever the id. */
+    private void timeRequest(Context ctx, Float millis) {
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        Timer.builder(REQUESTS_METRIC)
+                .description("HTTP API requests by method, route pattern and status")
+                .tag("method", ctx.method().name())
+                .tag("uri", endpoint == null ? "UNMATCHED" : endpoint.path)
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .register(metrics)
+                .record((long) (millis * 1_000_000L), TimeUnit.NANOSECONDS);
     }
 
     private void ready(Context ctx) {

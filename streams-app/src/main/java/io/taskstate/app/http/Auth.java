@@ -17,7 +17,7 @@ import java.util.Optional;
 /**
  * Bearer-token checks for the HTTP API, when {@link ApiTokens} are configured. The role a request
  * needs follows from its route, not its raw path (so no spelling of a path slips past):
- * {@code /health/*} is open; {@code /api/v1/admin/*} and {@code /internal/v1/check} need admin;
+ * {@code /health/*} is open, and so is {@code /metrics} unless configured to need read; {@code /api/v1/admin/*} and {@code /internal/v1/check} need admin;
  * the other {@code /internal/*} routes (instances asking each other) need read; {@code /mcp}
  * needs write, since its tools write; otherwise GET needs read and every other method write.
  * Answers are 401 (no token, or one that is not configured) and 403 (a token of too weak a role),
@@ -28,9 +28,12 @@ final class Auth {
     private static final String CHALLENGE = "Bearer realm=\"taskstate\"";
 
     private final ApiTokens tokens;
+    private final boolean metricsNeedToken;
 
-    Auth(ApiTokens tokens) {
+    /** @param metricsNeedToken whether {@link ApiServer#METRICS_PATH} needs a read token; otherwise it is open like {@code /health/*} */
+    Auth(ApiTokens tokens, boolean metricsNeedToken) {
         this.tokens = tokens;
+        this.metricsNeedToken = metricsNeedToken;
     }
 
     /** A refusal: the status and what to do about it. */
@@ -82,7 +85,7 @@ final class Auth {
     /** For Javalin's before-matched step: refuses by throwing, which {@link Problems} answers. */
     void check(Context ctx) {
         Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
-        if (endpoint == null) {
+        if (endpoint == null || (endpoint.path.equals(ApiServer.METRICS_PATH) && !metricsNeedToken)) {
             return;
         }
         Optional<Role> needed = required(ctx.method().name(), endpoint.path);

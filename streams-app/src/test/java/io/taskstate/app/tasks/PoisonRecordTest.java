@@ -61,6 +61,7 @@ class PoisonRecordTest {
         assertThat(dead.key()).asString().isEqualTo("key-1");
         assertThat(dead.value()).isEqualTo(value);
         assertThat(TaskDriver.header(dead, TopologyBuilder.DEAD_LETTER_REASON)).isNotBlank().contains(reasonMentions);
+        assertThat(driver.metric(TopologyBuilder.DEAD_LETTER_METRIC)).isEqualTo(1.0);
     }
 
     @ParameterizedTest(name = "{0}")

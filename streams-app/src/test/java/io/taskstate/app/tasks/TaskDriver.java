@@ -500,4 +500,10 @@ final class TaskDriver implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The sum of the Kafka Streams metric {@code name} over its tags, 0 when it does not exist yet. */
+    double metric(String name) {
+        return driver.metrics().entrySet().stream().filter(m -> m.getKey().name().equals(name))
+                .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue()).sum();
+    }
 }

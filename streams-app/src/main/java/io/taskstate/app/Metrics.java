@@ -1,0 +1,65 @@
+package io.taskstate.app;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.taskstate.app.query.TaskQueries;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The meters behind {@code GET /metrics}: the JVM's (memory, GC, threads, class loading, CPU),
+ * every Kafka Streams client metric ({@code kafka_stream_*}, the dead-letter count among them),
+ * the HTTP API's request timers (bound by the API server) and taskstate's own gauges.
+ */
+final class Metrics implements AutoCloseable {
+    /** Kafka Streams' state as a number: {@link KafkaStreams.State#ordinal()} (2 is RUNNING). */
+    static final String STREAMS_STATE = "taskstate.streams.state";
+    /** 1 while {@code /health/ready} answers 200, else 0. */
+    static final String READY = "taskstate.ready";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private KafkaStreamsMetrics streamsMetrics;
+
+    Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Binds the Kafka Streams client's metrics and the state and readiness gauges. */
+    void bind(KafkaStreams streams, Supplier<TaskQueries> queries) {
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        Gauge.builder(STREAMS_STATE, streams, s -> s.state().ordinal())
+                .description("Kafka Streams state: 0 CREATED, 1 REBALANCING, 2 RUNNING, 3 PENDING_SHUTDOWN, "
+                        + "4 NOT_RUNNING, 5 PENDING_ERROR, 6 ERROR")
+                .register(registry);
+        Gauge.builder(READY, queries, q -> q.get() != null && q.get().ready() ? 1 : 0)
+                .description("1 while this instance answers /health/ready with 200, else 0")
+                .strongReference(true) // the supplier is a lambda nothing else holds
+                .register(registry);
+    }
+
+    @Override
+    public void close() {
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        gc.close();
+        registry.close();
+    }
+}
