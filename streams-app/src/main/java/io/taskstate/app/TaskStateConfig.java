@@ -31,6 +31,7 @@ import java.util.function.Function;
  *
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
+ * @param maxBodyBytes     largest HTTP request body accepted (API and MCP), checked before it is read
  * @param kafka            client settings passed to every producer, consumer and admin client
  */
 public record TaskStateConfig(
@@ -51,6 +52,7 @@ public record TaskStateConfig(
         String applicationId,
         int embeddedKafkaPort,
         int embeddedControllerPort,
+        long maxBodyBytes,
         Map<String, String> kafka) {
 
     private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
@@ -72,6 +74,9 @@ public record TaskStateConfig(
     public static final String APPLICATION_ID = "TASKSTATE_APPLICATION_ID";
     public static final String EMBEDDED_KAFKA_PORT = "TASKSTATE_EMBEDDED_KAFKA_PORT";
     public static final String EMBEDDED_CONTROLLER_PORT = "TASKSTATE_EMBEDDED_CONTROLLER_PORT";
+    public static final String MAX_BODY_BYTES = "TASKSTATE_MAX_BODY_BYTES";
+    /** The largest {@link #MAX_BODY_BYTES}: a command must still fit in one Kafka record (1 MiB by default) once wrapped. */
+    public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
 
     /** The defaults, by setting name; the README's configuration table lists the same. */
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -88,7 +93,8 @@ public record TaskStateConfig(
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
             Map.entry(APPLICATION_ID, "taskstate"),
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
-            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"));
+            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"),
+            Map.entry(MAX_BODY_BYTES, "1048576"));
 
     public TaskStateConfig {
         if (partitions < 1 || partitions > 10_000) {
@@ -110,6 +116,10 @@ public record TaskStateConfig(
         requirePositive(EXPIRY_CHECK_INTERVAL, expiryCheckInterval);
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
+        if (maxBodyBytes < 1024 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
+            throw new IllegalArgumentException(MAX_BODY_BYTES + " must be from 1024 to " + MAX_BODY_BYTES_LIMIT
+                    + " bytes, got " + maxBodyBytes);
+        }
         kafka = Map.copyOf(kafka);
     }
 
@@ -152,6 +162,7 @@ public record TaskStateConfig(
                 s.get(APPLICATION_ID),
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
+                parse(s, MAX_BODY_BYTES, Long::parseLong, "a number of bytes"),
                 kafka);
     }
 
@@ -209,7 +220,7 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, kafka);
+                embeddedControllerPort, maxBodyBytes, kafka);
     }
 
     /** Client settings are masked: they may hold credentials (sasl.jaas.config, ssl passwords). */
@@ -221,7 +232,7 @@ public record TaskStateConfig(
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
-                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
+                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId + ", maxBodyBytes=" + maxBodyBytes
                 + ", kafka=" + kafka.keySet() + " (values masked)]";
     }
 

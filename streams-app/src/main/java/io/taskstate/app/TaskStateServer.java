@@ -87,7 +87,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())
                 .build();
-        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout());
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.maxBodyBytes());
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);

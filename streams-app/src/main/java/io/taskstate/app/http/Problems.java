@@ -11,6 +11,7 @@ import io.taskstate.protocol.Json;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,10 @@ final class Problems {
             write(ctx, 400, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException.Conflict t) {
             write(ctx, 409, t.getMessage(), t.commandId());
+        } else if (e instanceof TaskStateException t && t.getCause() instanceof RecordTooLargeException) {
+            // under the body limit, but too large for one Kafka record once wrapped in a command envelope
+            write(ctx, 413, "The command is larger than Kafka accepts in one record (max.request.size and the topic's "
+                    + "max.message.bytes, 1 MiB by default): send a smaller body", t.commandId());
         } else if (e instanceof TaskStateException.Timeout t) {
             write(ctx, 504, t.getMessage(), t.commandId());
         } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable
@@ -81,16 +86,22 @@ final class Problems {
     }
 
     static void write(Context ctx, int status, String detail, String commandId) {
+        ObjectNode problem = problem(status, detail, ctx.path());
+        if (commandId != null) {
+            problem.put("command_id", commandId);
+        }
+        ctx.status(status).contentType(CONTENT_TYPE).result(Json.bytes(problem));
+    }
+
+    /** The RFC 9457 body: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}. */
+    static ObjectNode problem(int status, String detail, String path) {
         ObjectNode problem = Json.object();
         HttpStatus known = HttpStatus.forStatus(status);
         problem.put("type", "about:blank");
         problem.put("title", known == HttpStatus.UNKNOWN ? "Error" : known.getMessage());
         problem.put("status", status);
         problem.put("detail", detail);
-        problem.put("instance", ctx.path());
-        if (commandId != null) {
-            problem.put("command_id", commandId);
-        }
-        ctx.status(status).contentType(CONTENT_TYPE).result(Json.bytes(problem));
+        problem.put("instance", path);
+        return problem;
     }
 }
