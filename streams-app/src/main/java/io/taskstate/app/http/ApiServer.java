@@ -86,13 +86,13 @@ public final class ApiServer implements AutoCloseable {
             return peer(peerHost).post("internal/v1/tasks/claimable", body).thenApply(b -> slice(b, "tasks", Task.class));
         });
         this.mcpTransport = HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint(MCP_PATH).build();
+                .jsonMapper(new McpErrorMapper(McpJsonDefaults.getMapper())).mcpEndpoint(MCP_PATH).build();
         this.app = Javalin.create(config -> {
             config.jetty.modifyServletContextHandler(handler -> {
                 ServletHolder mcp = new ServletHolder("mcp", mcpTransport);
                 mcp.setAsyncSupported(true);
                 handler.addServlet(mcp, MCP_PATH);
-                handler.addFilter(new FilterHolder(new BufferedBodyFilter(maxBodyBytes, tooLarge())), MCP_PATH,
+                handler.addFilter(new FilterHolder(new McpRequestFilter(maxBodyBytes, tooLarge(), mcpTransport.protocolVersions())), MCP_PATH,
                         EnumSet.of(DispatcherType.REQUEST));
                 // before any servlet reads: a Content-Length over the limit is refused at once, a chunked body cut at it
                 handler.insertHandler(new SizeLimitHandler(maxBodyBytes, -1));

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class BadInputIT {
     private static final long SEED = Long.getLong("fuzz.seed", 20260906L);
     private static final int COUNT = Integer.getInteger("fuzz.count", 3000);
+    private static final int MCP_COUNT = Integer.getInteger("fuzz.mcp.count", 1000);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String WORKER = "seed-worker";
 
@@ -96,6 +97,31 @@ class BadInputIT {
         return ApiServer.DEFAULT_MAX_BODY_BYTES;
     }
 
+    @Test
+    void malformed_mcp_messages_are_errors_that_say_what_is_wrong_and_change_nothing() {
+        // Given
+        JsonNode before = snapshot();
+        try (McpHttpClient session = new McpHttpClient(app.baseUrl())) {
+            session.initialize();
+            List<McpProbes.Probe> probes = new McpProbes(new BadInput(SEED), session.sessionId(), taskIds, WORKER,
+                    maxBodyBytes(), Json.MAX_DEPTH).generate(MCP_COUNT);
+
+            // When
+            Tally tally = new Tally();
+            for (McpProbes.Probe probe : probes) {
+                RawHttp.Answer answer = send(probe.kind(), probe.method(), ApiServer.MCP_PATH, probe.headers(), probe.body(), false);
+                tally.count(answer.status(), McpAnswers.problemOf(probe, answer), probe, answer);
+            }
+
+            // Then
+            System.out.printf("BadInputIT MCP: %d malformed messages (seed %d), %d answered 5xx, by status %s%n",
+                    probes.size(), SEED, tally.serverErrors, tally.byStatus);
+            assertThat(tally.violations).as("messages answered wrongly (%d of %d)", tally.violations.size(), probes.size())
+                    .isEmpty();
+        }
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
     /** Every task, every instance and the consistency check, as the API shows them. */
     private static JsonNode snapshot() {
         var state = Json.object();
@@ -106,21 +132,26 @@ class BadInputIT {
     }
 
     private static RawHttp.Answer send(HttpProbes.Probe probe) {
-        URI uri = URI.create(app.baseUrl() + probe.path());
-        if (probe.body() != null && (probe.chunked() || probe.body().length > maxBodyBytes())) {
+        return send(probe.toString(), probe.method(), probe.path(), probe.headers(), probe.body(), probe.chunked());
+    }
+
+    private static RawHttp.Answer send(String what, String method, String path, Map<String, String> headers, byte[] bytes,
+                                       boolean chunked) {
+        URI uri = URI.create(app.baseUrl() + path);
+        if (bytes != null && (chunked || bytes.length > maxBodyBytes())) {
             // refused before it is all read: java.net.http would not hear the answer while it still sends
-            return RawHttp.send(uri, probe.method(), probe.headers(), probe.body(), probe.chunked());
+            return RawHttp.send(uri, method, headers, bytes, chunked);
         }
-        HttpRequest.BodyPublisher body = probe.body() == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(probe.body());
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).method(probe.method(), body);
-        probe.headers().forEach(request::header);
+        HttpRequest.BodyPublisher body = bytes == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(bytes);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).method(method, body);
+        headers.forEach(request::header);
         try {
             HttpResponse<byte[]> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new RawHttp.Answer(r.statusCode(), Map.of("Content-Type", r.headers().firstValue("Content-Type").orElse("")),
                     r.body());
         } catch (IOException e) {
-            throw new AssertionError("No answer to " + probe + ": " + e, e);
+            throw new AssertionError("No answer to " + what + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -134,9 +165,11 @@ class BadInputIT {
         int serverErrors;
 
         void check(HttpProbes.Probe probe, RawHttp.Answer response) {
-            int status = response.status();
+            count(response.status(), problemOf(probe, response), probe, response);
+        }
+
+        void count(int status, String problem, Object probe, RawHttp.Answer response) {
             byStatus.merge(status, 1, Integer::sum);
-            String problem = problemOf(probe, response);
             if (status >= 500) {
                 serverErrors++;
             }
