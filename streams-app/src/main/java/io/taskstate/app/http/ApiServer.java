@@ -486,15 +486,27 @@ public final class ApiServer implements AutoCloseable {
         json(ctx, 200, body);
     }
 
-    /** The consistency check of every partition, from every instance: 200 when consistent, 500 with the problems otherwise. */
+    /**
+     * The consistency check of every partition, from every instance: 200 when consistent, 500 with
+     * the problems otherwise; with the records every instance dead-lettered since it started.
+     */
     private void check(Context ctx) {
         TaskQueries q = queries();
         List<CompletableFuture<TaskQueries.Slice<String>>> parts = new ArrayList<>();
+        List<CompletableFuture<JsonNode>> deadLetters = new ArrayList<>();
         for (HostInfo host : q.instances()) {
-            parts.add(q.isSelf(host) ? CompletableFuture.completedFuture(q.check())
-                    : peer(host).get("internal/v1/check").thenApply(body -> slice(body, "problems", String.class)));
+            if (q.isSelf(host)) {
+                parts.add(CompletableFuture.completedFuture(q.check()));
+                deadLetters.add(CompletableFuture.completedFuture(Json.MAPPER.valueToTree(q.deadLetters())));
+            } else {
+                CompletableFuture<JsonNode> answer = peer(host).get("internal/v1/check");
+                parts.add(answer.thenApply(body -> slice(body, "problems", String.class)));
+                deadLetters.add(answer.thenApply(body -> body.path("dead_letters")));
+            }
         }
-        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+        List<CompletableFuture<?>> all = new ArrayList<>(parts);
+        all.addAll(deadLetters);
+        respond(ctx, CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), ignored -> {
             long tasks = 0;
             List<String> problems = new ArrayList<>();
             for (String line : merge(q, parts)) {
@@ -510,6 +522,11 @@ public final class ApiServer implements AutoCloseable {
             body.put("partitions", q.partitions());
             ArrayNode list = body.putArray("problems");
             problems.forEach(list::add);
+            ObjectNode dead = body.putObject("dead_letters");
+            Map<String, Long> byReason = new java.util.TreeMap<>();
+            deadLetters.forEach(d -> d.join().fields().forEachRemaining(e -> byReason.merge(e.getKey(), e.getValue().asLong(), Long::sum)));
+            dead.put("total", byReason.values().stream().mapToLong(Long::longValue).sum());
+            dead.set("by_reason", Json.MAPPER.valueToTree(byReason));
             json(ctx, problems.isEmpty() ? 200 : 500, body);
         });
     }
@@ -521,6 +538,7 @@ public final class ApiServer implements AutoCloseable {
         slice.items().forEach(problems::add);
         ArrayNode partitions = body.putArray("partitions");
         slice.partitions().forEach(partitions::add);
+        body.set("dead_letters", Json.MAPPER.valueToTree(queries().deadLetters()));
         json(ctx, 200, body);
     }
 

@@ -128,6 +128,11 @@ public final class TaskQueries {
      * lease has its lease entry, and every id is on its home partition. Problems are described one
      * per line; an empty list means consistent.
      */
+    /** Records this instance sent to the dead-letter topic since it started, by reason (see {@link io.taskstate.app.tasks.DeadLetters}). */
+    public java.util.Map<String, Long> deadLetters() {
+        return io.taskstate.app.tasks.DeadLetters.counts(streams.metrics());
+    }
+
     public Slice<String> check() {
         List<String> problems = new ArrayList<>();
         Set<Integer> read = localPartitions();
