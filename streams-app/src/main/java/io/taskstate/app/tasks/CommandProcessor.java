@@ -227,7 +227,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void processHeartbeat(Record<byte[], byte[]> record) {
         Heartbeat heartbeat;
         try {
-            heartbeat = Json.read(record.value(), Heartbeat.class);
+            heartbeat = readHeartbeat(record.value());
             InstanceHandler.instanceId(Json.MAPPER.valueToTree(heartbeat.instanceId()));
             if (tooLong(heartbeat.commandId()) || tooLong(heartbeat.clientId())) {
                 throw new IllegalArgumentException("command_id and client_id must be at most " + MAX_ID_CHARS + " characters");
@@ -245,6 +245,23 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (heartbeat.wantsReply()) {
             out.reply(new Reply(heartbeat.commandId(), heartbeat.clientId(), Outcome.OK, null, Json.MAPPER.valueToTree(instance)));
         }
+    }
+
+    /** A heartbeat as the SDK writes it; a number for instance_id is refused, not read as its digits. */
+    private static Heartbeat readHeartbeat(byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("empty record: a heartbeat needs a JSON object with instance_id");
+        }
+        JsonNode tree;
+        try {
+            tree = Json.tree(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (tree == null || !tree.isObject() || !tree.path("instance_id").isTextual()) {
+            throw new IllegalArgumentException("a heartbeat must be a JSON object whose instance_id is a string");
+        }
+        return Json.convert(tree, Heartbeat.class);
     }
 
     /** Wall clock: if an instance of this partition went silent, ask this partition to expire it. */
