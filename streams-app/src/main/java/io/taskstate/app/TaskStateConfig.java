@@ -32,6 +32,7 @@ import java.util.function.Function;
  *
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
+ * @param maxBodyBytes     largest HTTP request body accepted (API and MCP), checked before it is read
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  */
@@ -53,6 +54,7 @@ public record TaskStateConfig(
         String applicationId,
         int embeddedKafkaPort,
         int embeddedControllerPort,
+        long maxBodyBytes,
         Map<String, String> kafka,
         ApiTokens apiTokens) {
 
@@ -79,6 +81,9 @@ public record TaskStateConfig(
     public static final String API_TOKENS = "TASKSTATE_API_TOKENS";
     /** A file of one {@code role:token} per line; adds to {@link #API_TOKENS}. */
     public static final String API_TOKENS_FILE = "TASKSTATE_API_TOKENS_FILE";
+    public static final String MAX_BODY_BYTES = "TASKSTATE_MAX_BODY_BYTES";
+    /** The largest {@link #MAX_BODY_BYTES}: a command must still fit in one Kafka record (1 MiB by default) once wrapped. */
+    public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
 
     /** The defaults, by setting name; the README's configuration table lists the same. */
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -95,7 +100,8 @@ public record TaskStateConfig(
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
             Map.entry(APPLICATION_ID, "taskstate"),
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
-            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"));
+            Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"),
+            Map.entry(MAX_BODY_BYTES, "1048576"));
 
     public TaskStateConfig {
         if (partitions < 1 || partitions > 10_000) {
@@ -117,6 +123,10 @@ public record TaskStateConfig(
         requirePositive(EXPIRY_CHECK_INTERVAL, expiryCheckInterval);
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
+        if (maxBodyBytes < 1024 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
+            throw new IllegalArgumentException(MAX_BODY_BYTES + " must be from 1024 to " + MAX_BODY_BYTES_LIMIT
+                    + " bytes, got " + maxBodyBytes);
+        }
         kafka = Map.copyOf(kafka);
         java.util.Objects.requireNonNull(apiTokens, "apiTokens");
     }
@@ -160,6 +170,7 @@ public record TaskStateConfig(
                 s.get(APPLICATION_ID),
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
+                parse(s, MAX_BODY_BYTES, Long::parseLong, "a number of bytes"),
                 kafka,
                 ApiTokens.parse(API_TOKENS, Optional.ofNullable(s.get(API_TOKENS)),
                         API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)));
@@ -219,7 +230,7 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, kafka, apiTokens);
+                embeddedControllerPort, maxBodyBytes, kafka, apiTokens);
     }
 
     /** Client settings and API tokens are masked: they hold credentials (sasl.jaas.config, ssl passwords). */
@@ -231,7 +242,7 @@ public record TaskStateConfig(
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
-                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
+                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId + ", maxBodyBytes=" + maxBodyBytes
                 + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens + "]";
     }
 

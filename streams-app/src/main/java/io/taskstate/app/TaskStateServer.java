@@ -92,7 +92,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())
                 .build();
-        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens());
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens(), c.maxBodyBytes());
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);

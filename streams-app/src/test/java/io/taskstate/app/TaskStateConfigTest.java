@@ -34,6 +34,7 @@ class TaskStateConfigTest {
         assertThat(config.applicationId()).isEqualTo("taskstate");
         assertThat(config.embeddedKafkaPort()).isEqualTo(9092);
         assertThat(config.embeddedControllerPort()).isEqualTo(9093);
+        assertThat(config.maxBodyBytes()).isEqualTo(1024 * 1024);
         assertThat(config.kafka()).isEmpty();
     }
 
@@ -52,7 +53,8 @@ class TaskStateConfigTest {
                 Map.entry(TaskStateConfig.TOPIC_PREFIX, "team-a."),
                 Map.entry(TaskStateConfig.APPLICATION_ID, "taskstate-team-a"),
                 Map.entry(TaskStateConfig.EMBEDDED_KAFKA_PORT, "19092"),
-                Map.entry(TaskStateConfig.EMBEDDED_CONTROLLER_PORT, "19093")));
+                Map.entry(TaskStateConfig.EMBEDDED_CONTROLLER_PORT, "19093"),
+                Map.entry(TaskStateConfig.MAX_BODY_BYTES, "65536")));
 
         assertThat(config.embedded()).isFalse();
         assertThat(config.bootstrapServers()).contains("kafka-1:9092,kafka-2:9092");
@@ -69,6 +71,7 @@ class TaskStateConfigTest {
         assertThat(config.applicationId()).isEqualTo("taskstate-team-a");
         assertThat(config.embeddedKafkaPort()).isEqualTo(19092);
         assertThat(config.embeddedControllerPort()).isEqualTo(19093);
+        assertThat(config.maxBodyBytes()).isEqualTo(65536);
     }
 
     @Test
@@ -266,5 +269,15 @@ class TaskStateConfigTest {
         assertThat(config.toString()).contains("apiTokens=2 (read 1, admin 1; values masked)")
                 .doesNotContain("visible-read-token", "visible-admin-token");
         assertThat(TaskStateConfig.from(Map.of()).toString()).contains("apiTokens=off");
+    }
+
+    @Test
+    void a_body_limit_outside_the_range_names_the_variable_and_the_range() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.MAX_BODY_BYTES, "100")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_MAX_BODY_BYTES must be from 1024 to 67108864 bytes, got 100");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.MAX_BODY_BYTES, "1MB")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_MAX_BODY_BYTES must be a number of bytes, got '1MB'");
     }
 }

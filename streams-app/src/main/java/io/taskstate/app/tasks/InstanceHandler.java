@@ -189,7 +189,7 @@ final class InstanceHandler {
         }
         node.fieldNames().forEachRemaining(name -> {
             if (!STATE_FIELDS.contains(name)) {
-                throw Rejection.invalid("Invalid field: " + name);
+                throw Rejection.invalid("Invalid field: " + Rejection.shown(name));
             }
         });
         return (ObjectNode) node;

@@ -9,14 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -115,15 +112,6 @@ public final class TopologyBuilder {
     static StreamPartitioner<byte[], byte[]> byTaskId() {
         return (topic, key, value, numPartitions) -> Optional.of(Set.of(
                 Partitioning.partitionOfTask(Long.parseLong(new String(key, StandardCharsets.UTF_8)), numPartitions)));
-    }
-
-    /** Sends an unreadable record to the dead-letter topic with the reason, so processing can go on. */
-    static void deadLetter(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, String reason) {
-        Headers headers = record.headers();
-        headers.add(DEAD_LETTER_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> headers.add("taskstate.dead-letter.source",
-                (m.topic() + "-" + m.partition() + "@" + m.offset()).getBytes(StandardCharsets.UTF_8)));
-        context.forward(record.withHeaders(headers), DEAD_LETTER_SINK);
     }
 
     private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde, boolean inMemory) {
