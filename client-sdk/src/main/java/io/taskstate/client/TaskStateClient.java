@@ -296,6 +296,10 @@ public final class TaskStateClient implements AutoCloseable {
     /** Records a heartbeat and returns the instance; the first heartbeat creates it, {@code active}. */
     public CompletableFuture<Instance> heartbeatAsync(String instanceId) {
         String commandId = UUID.randomUUID().toString();
+        String problem = Instance.idProblem(instanceId);
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new TaskStateException.Invalid(problem, commandId));
+        }
         return request(commandId, c -> c.heartbeat(new Heartbeat(instanceId, commandId, settings.clientId), timeout))
                 .thenApply(r -> Json.convert(r, Instance.class));
     }
@@ -306,6 +310,10 @@ public final class TaskStateClient implements AutoCloseable {
 
     /** A fire-and-forget heartbeat: completes when the broker has it, without waiting for the app. */
     public CompletableFuture<Void> beat(String instanceId) {
+        String problem = Instance.idProblem(instanceId);
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new TaskStateException.Invalid(problem, null));
+        }
         try {
             return commands().beat(instanceId);
         } catch (RuntimeException e) {

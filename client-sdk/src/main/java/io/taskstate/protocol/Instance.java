@@ -44,4 +44,21 @@ public record Instance(
     public Instance stored() {
         return new Instance(instanceId, status, currentTaskId, workingDirectory, metadata, lastHeartbeat, expiredAt, null);
     }
+
+    /** The longest instance id. */
+    public static final int MAX_ID_CHARS = 200;
+
+    /** What is wrong with {@code id} as an instance id, or null when nothing is. */
+    public static String idProblem(String id) {
+        if (id == null || id.isBlank()) {
+            return "instance_id is required: give a non-empty string";
+        }
+        if (id.length() > MAX_ID_CHARS) {
+            return "instance_id is too long: " + id.length() + " characters, at most " + MAX_ID_CHARS;
+        }
+        if (id.chars().anyMatch(Character::isISOControl)) {
+            return "instance_id must not contain control characters";
+        }
+        return null;
+    }
 }

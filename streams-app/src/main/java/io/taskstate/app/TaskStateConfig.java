@@ -33,6 +33,7 @@ import java.util.function.Function;
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
  * @param rocksdbMemory    bytes shared by all RocksDB stores of the instance (block cache and memtables)
+ * @param maxBodyBytes     largest HTTP request body accepted (API and MCP), checked before it is read
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  * @param metricsAuth      whether {@code GET /metrics} is open or needs a read token (when tokens are configured)
@@ -56,6 +57,7 @@ public record TaskStateConfig(
         String applicationId,
         int embeddedKafkaPort,
         int embeddedControllerPort,
+        long maxBodyBytes,
         Map<String, String> kafka,
         ApiTokens apiTokens,
         MetricsAuth metricsAuth) {
@@ -101,6 +103,9 @@ public record TaskStateConfig(
             return valueOf(value.toUpperCase(Locale.ROOT));
         }
     }
+    public static final String MAX_BODY_BYTES = "TASKSTATE_MAX_BODY_BYTES";
+    /** The largest {@link #MAX_BODY_BYTES}: a command must still fit in one Kafka record (1 MiB by default) once wrapped. */
+    public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
 
     /** The defaults, by setting name; the README's configuration table lists the same. */
     public static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -119,7 +124,8 @@ public record TaskStateConfig(
             Map.entry(APPLICATION_ID, "taskstate"),
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
             Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"),
-            Map.entry(METRICS_AUTH, "open"));
+            Map.entry(METRICS_AUTH, "open"),
+            Map.entry(MAX_BODY_BYTES, "1048576"));
 
     public TaskStateConfig {
         if (partitions < 1 || partitions > 10_000) {
@@ -143,6 +149,10 @@ public record TaskStateConfig(
         requirePositive(DEDUP_RETENTION, dedupRetention);
         if (rocksdbMemory < MIN_ROCKSDB_MEMORY) {
             throw new IllegalArgumentException(ROCKSDB_MEMORY + " must be at least 16m (16 MiB), got " + rocksdbMemory + " bytes");
+        }
+        if (maxBodyBytes < 1024 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
+            throw new IllegalArgumentException(MAX_BODY_BYTES + " must be from 1024 to " + MAX_BODY_BYTES_LIMIT
+                    + " bytes, got " + maxBodyBytes);
         }
         kafka = Map.copyOf(kafka);
         java.util.Objects.requireNonNull(apiTokens, "apiTokens");
@@ -189,6 +199,7 @@ public record TaskStateConfig(
                 s.get(APPLICATION_ID),
                 parse(s, EMBEDDED_KAFKA_PORT, Integer::parseInt, "an integer"),
                 parse(s, EMBEDDED_CONTROLLER_PORT, Integer::parseInt, "an integer"),
+                parse(s, MAX_BODY_BYTES, Long::parseLong, "a number of bytes"),
                 kafka,
                 ApiTokens.parse(API_TOKENS, Optional.ofNullable(s.get(API_TOKENS)),
                         API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)),
@@ -249,7 +260,7 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, kafka, apiTokens, metricsAuth);
+                embeddedControllerPort, maxBodyBytes, kafka, apiTokens, metricsAuth);
     }
 
     /** Client settings and API tokens are masked: they hold credentials (sasl.jaas.config, ssl passwords). */
@@ -262,7 +273,7 @@ public record TaskStateConfig(
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
                 + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
                 + ", rocksdbMemory=" + rocksdbMemory
-                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId
+                + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId + ", maxBodyBytes=" + maxBodyBytes
                 + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens
                 + ", metricsAuth=" + metricsAuth + "]";
     }

@@ -94,7 +94,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())
                 .build();
-        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens(),
+        api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens(), c.maxBodyBytes(),
                 metrics.registry(), c.metricsAuth() == TaskStateConfig.MetricsAuth.READ);
         httpPort = api.start();
 

@@ -35,6 +35,7 @@ class TaskStateConfigTest {
         assertThat(config.applicationId()).isEqualTo("taskstate");
         assertThat(config.embeddedKafkaPort()).isEqualTo(9092);
         assertThat(config.embeddedControllerPort()).isEqualTo(9093);
+        assertThat(config.maxBodyBytes()).isEqualTo(1024 * 1024);
         assertThat(config.kafka()).isEmpty();
     }
 
@@ -53,7 +54,8 @@ class TaskStateConfigTest {
                 Map.entry(TaskStateConfig.TOPIC_PREFIX, "team-a."),
                 Map.entry(TaskStateConfig.APPLICATION_ID, "taskstate-team-a"),
                 Map.entry(TaskStateConfig.EMBEDDED_KAFKA_PORT, "19092"),
-                Map.entry(TaskStateConfig.EMBEDDED_CONTROLLER_PORT, "19093")));
+                Map.entry(TaskStateConfig.EMBEDDED_CONTROLLER_PORT, "19093"),
+                Map.entry(TaskStateConfig.MAX_BODY_BYTES, "65536")));
 
         assertThat(config.embedded()).isFalse();
         assertThat(config.bootstrapServers()).contains("kafka-1:9092,kafka-2:9092");
@@ -70,6 +72,7 @@ class TaskStateConfigTest {
         assertThat(config.applicationId()).isEqualTo("taskstate-team-a");
         assertThat(config.embeddedKafkaPort()).isEqualTo(19092);
         assertThat(config.embeddedControllerPort()).isEqualTo(19093);
+        assertThat(config.maxBodyBytes()).isEqualTo(65536);
     }
 
     @Test
@@ -311,5 +314,15 @@ class TaskStateConfigTest {
         assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.METRICS_AUTH, "token")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("TASKSTATE_METRICS_AUTH must be open or read, got 'token'");
+    }
+
+    @Test
+    void a_body_limit_outside_the_range_names_the_variable_and_the_range() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.MAX_BODY_BYTES, "100")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_MAX_BODY_BYTES must be from 1024 to 67108864 bytes, got 100");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.MAX_BODY_BYTES, "1MB")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_MAX_BODY_BYTES must be a number of bytes, got '1MB'");
     }
 }

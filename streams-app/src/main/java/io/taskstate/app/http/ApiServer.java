@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.Timer;
@@ -59,8 +60,8 @@ public final class ApiServer implements AutoCloseable {
     public static final String STALE_LAG_HEADER = "Taskstate-Stale-Lag";
     /** Where MCP's Streamable HTTP transport answers. */
     public static final String MCP_PATH = "/mcp";
-    /** Largest request body accepted, checked before parsing. */
-    public static final long MAX_BODY_BYTES = 1024 * 1024;
+    /** Largest request body accepted when none is configured ({@code TASKSTATE_MAX_BODY_BYTES}). */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     /** How long {@link #close} waits for the requests in flight to be answered before it cuts them off. */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_LIMIT = 100;
@@ -79,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
     private final TaskStateClient writer;
     private final Duration forwardTimeout;
     private final String peerToken;
+    private final long maxBodyBytes;
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
     private final ClaimNext claimNext;
     private final HttpServletStreamableServerTransportProvider mcpTransport;
@@ -87,27 +89,30 @@ public final class ApiServer implements AutoCloseable {
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
-        this(host, port, writer, forwardTimeout, ApiTokens.NONE);
+        this(host, port, writer, forwardTimeout, ApiTokens.NONE, DEFAULT_MAX_BODY_BYTES);
     }
 
     /**
-     * @param tokens bearer tokens requests must carry ({@link ApiTokens#NONE}: open); calls to other
-     *               instances carry {@link ApiTokens#instanceToken()}
+     * @param tokens       bearer tokens requests must carry ({@link ApiTokens#NONE}: open); calls to other
+     *                     instances carry {@link ApiTokens#instanceToken()}
+     * @param maxBodyBytes larger request bodies are refused with 413 before they are read, on every route and MCP
      */
-    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens) {
-        this(host, port, writer, forwardTimeout, tokens, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), false);
+    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens, long maxBodyBytes) {
+        this(host, port, writer, forwardTimeout, tokens, maxBodyBytes, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), false);
     }
 
     /**
+     * @param maxBodyBytes        larger request bodies are refused with 413 before they are read, on every route and MCP
      * @param metrics             served at {@link #METRICS_PATH}; HTTP request timers ({@value #REQUESTS_METRIC}) go in it too
      * @param metricsNeedToken    whether {@link #METRICS_PATH} needs a read token when tokens are configured (else it is open)
      */
-    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens,
+    public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens, long maxBodyBytes,
                      PrometheusMeterRegistry metrics, boolean metricsNeedToken) {
         this.writer = writer;
         this.metrics = metrics;
         this.forwardTimeout = forwardTimeout;
         this.peerToken = tokens.instanceToken().orElse(null);
+        this.maxBodyBytes = maxBodyBytes;
         Auth auth = new Auth(tokens, metricsNeedToken);
         this.claimNext = new ClaimNext(writer, (peerHost, filter) -> {
             ObjectNode body = Json.object();
@@ -115,7 +120,7 @@ public final class ApiServer implements AutoCloseable {
             return peer(peerHost).post("internal/v1/tasks/claimable", body).thenApply(b -> slice(b, "tasks", Task.class));
         });
         this.mcpTransport = HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint(MCP_PATH).build();
+                .jsonMapper(new McpErrorMapper(McpJsonDefaults.getMapper())).mcpEndpoint(MCP_PATH).build();
         this.app = Javalin.create(config -> {
             config.jetty.modifyServletContextHandler(handler -> {
                 ServletHolder mcp = new ServletHolder("mcp", mcpTransport);
@@ -124,6 +129,10 @@ public final class ApiServer implements AutoCloseable {
                 FilterHolder mcpAuth = new FilterHolder(auth.mcpFilter());
                 mcpAuth.setAsyncSupported(true);
                 handler.addFilter(mcpAuth, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
+                handler.addFilter(new FilterHolder(new McpRequestFilter(maxBodyBytes, tooLarge(), mcpTransport.protocolVersions())), MCP_PATH,
+                        EnumSet.of(DispatcherType.REQUEST));
+                // before any servlet reads: a Content-Length over the limit is refused at once, a chunked body cut at it
+                handler.insertHandler(new SizeLimitHandler(maxBodyBytes, -1));
             });
             // stop() first stops accepting connections, then waits for the requests in flight (Jetty's
             // default stop timeout of 0 cut them off), then closes. Meanwhile idle keep-alive connections,
@@ -131,10 +140,11 @@ public final class ApiServer implements AutoCloseable {
             config.jetty.modifyServer(server -> {
                 server.insertHandler(inFlight);
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                server.setErrorHandler(new ProblemErrorHandler(tooLarge()));
             });
             config.jetty.host = host;
             config.jetty.port = port;
-            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.http.maxRequestSize = maxBodyBytes;
             config.startup.showJavalinBanner = false;
             config.routes.beforeMatched(auth::check);
             config.requestLogger.http(this::timeRequest);
@@ -143,6 +153,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void routes(io.javalin.config.RoutesConfig r) {
+        // The whole body (at most the limit) is read before any answer, even one that does not need it (a
+        // bad id, no such route): answered early, Jetty would drop the connection with the body half unread.
+        r.before(Context::bodyAsBytes);
         r.post("/api/v1/tasks", this::createTask);
         r.get("/api/v1/tasks", this::queryTasks);
         r.get("/api/v1/tasks/{id}", this::getTask);
@@ -172,6 +185,9 @@ public final class ApiServer implements AutoCloseable {
         r.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(metrics.scrape(PROMETHEUS_TEXT)));
 
         r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
+        // a chunked body is cut at the limit while it is read
+        r.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> Problems.write(ctx, e.getCode(),
+                e.getCode() == 413 ? tooLarge() : "The request could not be read: " + e.getReason(), null));
         // Answers Javalin and Jetty produce themselves (no route, wrong method, body too large) become problem details too.
         for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
             r.error(status, ctx -> {
@@ -179,12 +195,16 @@ public final class ApiServer implements AutoCloseable {
                     Problems.write(ctx, status, switch (status) {
                         case 404 -> "No route for " + ctx.method() + " " + ctx.path() + "; see the README for the API";
                         case 405 -> "Method " + ctx.method() + " is not allowed on " + ctx.path();
-                        case 413 -> "The request body is larger than " + MAX_BODY_BYTES + " bytes";
+                        case 413 -> tooLarge();
                         default -> "The request could not be handled: " + ctx.status().getMessage();
                     }, null);
                 }
             });
         }
+    }
+
+    private String tooLarge() {
+        return "The request body is larger than the limit of " + maxBodyBytes + " bytes (TASKSTATE_MAX_BODY_BYTES): send less";
     }
 
     /** Starts listening; returns the bound port (useful with port 0). */
@@ -255,7 +275,7 @@ public final class ApiServer implements AutoCloseable {
         ObjectNode body = jsonBody(ctx);
         for (String name : (Iterable<String>) body::fieldNames) {
             if (!Set.of("assignee", "lease_seconds", "filters").contains(name)) {
-                throw ApiException.badRequest("Invalid field: " + name + ". Allowed: assignee, lease_seconds, filters");
+                throw ApiException.badRequest("Invalid field: " + shorten(name) + ". Allowed: assignee, lease_seconds, filters");
             }
         }
         ClaimFilter filter = claimFilter(body.get("filters"));
@@ -278,6 +298,11 @@ public final class ApiServer implements AutoCloseable {
 
     private void localClaimable(Context ctx) {
         ObjectNode body = jsonBody(ctx);
+        for (String name : (Iterable<String>) body::fieldNames) {
+            if (!name.equals("filters")) {
+                throw ApiException.badRequest("Invalid field: " + shorten(name) + ". Allowed: filters");
+            }
+        }
         TaskQueries.Slice<Task> slice = queries().claimable(claimFilter(body.get("filters")), ClaimNext.CANDIDATES);
         ObjectNode answer = page(slice.items(), Integer.MAX_VALUE);
         ArrayNode partitions = answer.putArray("partitions");
@@ -296,7 +321,7 @@ public final class ApiServer implements AutoCloseable {
         }
         for (String name : (Iterable<String>) filters::fieldNames) {
             if (!CLAIM_FILTERS.contains(name)) {
-                throw ApiException.badRequest("Invalid filter: " + name + ". Allowed: " + String.join(", ", CLAIM_FILTERS.stream().sorted().toList()));
+                throw ApiException.badRequest("Invalid filter: " + shorten(name) + ". Allowed: " + String.join(", ", CLAIM_FILTERS.stream().sorted().toList()));
             }
         }
         JsonNode priority = filters.get("priority");
@@ -324,11 +349,16 @@ public final class ApiServer implements AutoCloseable {
 
     private void heartbeat(Context ctx) {
         String id = instanceId(ctx);
+        commandId(ctx); // checked as on every write, though a heartbeat is applied however often it is sent
+        if (ctx.bodyAsBytes().length > 0 && !jsonBody(ctx).isEmpty()) {
+            throw ApiException.badRequest("A heartbeat takes no fields: send no body or {}");
+        }
         respond(ctx, writer.heartbeatAsync(id), instance -> json(ctx, 200, instance));
     }
 
     private void setInstanceState(Context ctx) {
         String id = instanceId(ctx);
+        commandId(ctx); // checked as on every write; the state is applied however often it is sent
         InstanceUpdate update = InstanceUpdate.from(jsonBody(ctx));
         respond(ctx, writer.setInstanceStateAsync(id, update), instance -> json(ctx, 200, instance));
     }
@@ -355,11 +385,11 @@ public final class ApiServer implements AutoCloseable {
         String active = ctx.queryParam("active");
         for (String name : ctx.queryParamMap().keySet()) {
             if (!name.equals("active")) {
-                throw ApiException.badRequest("Unknown query parameter: " + name + ". Known: active");
+                throw ApiException.badRequest("Unknown query parameter: " + shorten(name) + ". Known: active");
             }
         }
         if (active != null && !active.equals("true") && !active.equals("false")) {
-            throw ApiException.badRequest("active must be true or false, got '" + active + "'");
+            throw ApiException.badRequest("active must be true or false, got '" + shorten(active) + "'");
         }
         TaskQueries q = queries();
         List<CompletableFuture<TaskQueries.Slice<Instance>>> parts = new ArrayList<>();
@@ -509,15 +539,27 @@ public final class ApiServer implements AutoCloseable {
         json(ctx, 200, body);
     }
 
-    /** The consistency check of every partition, from every instance: 200 when consistent, 500 with the problems otherwise. */
+    /**
+     * The consistency check of every partition, from every instance: 200 when consistent, 500 with
+     * the problems otherwise; with the records every instance dead-lettered since it started.
+     */
     private void check(Context ctx) {
         TaskQueries q = queries();
         List<CompletableFuture<TaskQueries.Slice<String>>> parts = new ArrayList<>();
+        List<CompletableFuture<JsonNode>> deadLetters = new ArrayList<>();
         for (HostInfo host : q.instances()) {
-            parts.add(q.isSelf(host) ? CompletableFuture.completedFuture(q.check())
-                    : peer(host).get("internal/v1/check").thenApply(body -> slice(body, "problems", String.class)));
+            if (q.isSelf(host)) {
+                parts.add(CompletableFuture.completedFuture(q.check()));
+                deadLetters.add(CompletableFuture.completedFuture(Json.MAPPER.valueToTree(q.deadLetters())));
+            } else {
+                CompletableFuture<JsonNode> answer = peer(host).get("internal/v1/check");
+                parts.add(answer.thenApply(body -> slice(body, "problems", String.class)));
+                deadLetters.add(answer.thenApply(body -> body.path("dead_letters")));
+            }
         }
-        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+        List<CompletableFuture<?>> all = new ArrayList<>(parts);
+        all.addAll(deadLetters);
+        respond(ctx, CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), ignored -> {
             long tasks = 0;
             List<String> problems = new ArrayList<>();
             for (String line : merge(q, parts)) {
@@ -533,6 +575,11 @@ public final class ApiServer implements AutoCloseable {
             body.put("partitions", q.partitions());
             ArrayNode list = body.putArray("problems");
             problems.forEach(list::add);
+            ObjectNode dead = body.putObject("dead_letters");
+            Map<String, Long> byReason = new java.util.TreeMap<>();
+            deadLetters.forEach(d -> d.join().fields().forEachRemaining(e -> byReason.merge(e.getKey(), e.getValue().asLong(), Long::sum)));
+            dead.put("total", byReason.values().stream().mapToLong(Long::longValue).sum());
+            dead.set("by_reason", Json.MAPPER.valueToTree(byReason));
             json(ctx, problems.isEmpty() ? 200 : 500, body);
         });
     }
@@ -544,6 +591,7 @@ public final class ApiServer implements AutoCloseable {
         slice.items().forEach(problems::add);
         ArrayNode partitions = body.putArray("partitions");
         slice.partitions().forEach(partitions::add);
+        body.set("dead_letters", Json.MAPPER.valueToTree(queries().deadLetters()));
         json(ctx, 200, body);
     }
 
@@ -569,8 +617,8 @@ public final class ApiServer implements AutoCloseable {
 
     private static ObjectNode jsonBody(Context ctx) {
         String type = ctx.contentType();
-        if (type != null && !type.toLowerCase().startsWith("application/json")) {
-            throw new ApiException(415, "Content-Type must be application/json, got " + type);
+        if (type != null && !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "Content-Type must be application/json, got " + shorten(type));
         }
         byte[] bytes = ctx.bodyAsBytes();
         if (bytes.length == 0) {
@@ -602,21 +650,29 @@ public final class ApiServer implements AutoCloseable {
 
     private static long taskId(Context ctx) {
         String raw = ctx.pathParam("id");
-        try {
-            long id = Long.parseLong(raw);
-            if (id > 0) {
-                return id;
+        // ASCII digits only: Long.parseLong would also take "+5" and other scripts' digits
+        if (raw.length() <= 19 && !raw.isEmpty() && raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            try {
+                long id = Long.parseLong(raw);
+                if (id > 0) {
+                    return id;
+                }
+            } catch (NumberFormatException ignored) {
+                // over Long.MAX_VALUE: reported below
             }
-        } catch (NumberFormatException ignored) {
-            // reported below
         }
-        throw ApiException.badRequest("Task id must be a positive integer, got '" + raw + "'");
+        throw ApiException.badRequest("Task id must be a positive integer, got '" + shorten(raw) + "'");
+    }
+
+    /** {@code text} cut to a length fit for an error message. */
+    static String shorten(String text) {
+        return text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length() + " characters)";
     }
 
     private static TaskFilter filter(Context ctx) {
         for (String name : ctx.queryParamMap().keySet()) {
             if (!QUERY_PARAMS.contains(name)) {
-                throw ApiException.badRequest("Unknown query parameter: " + name + ". Known: " + String.join(", ", QUERY_PARAMS.stream().sorted().toList()));
+                throw ApiException.badRequest("Unknown query parameter: " + shorten(name) + ". Known: " + String.join(", ", QUERY_PARAMS.stream().sorted().toList()));
             }
         }
         String status = ctx.queryParam("status");
@@ -628,11 +684,11 @@ public final class ApiServer implements AutoCloseable {
             try {
                 parentId = Long.parseLong(parent);
             } catch (NumberFormatException e) {
-                throw ApiException.badRequest("parent_task_id must be a positive integer, got '" + parent + "'");
+                throw ApiException.badRequest("parent_task_id must be a positive integer, got '" + shorten(parent) + "'");
             }
         }
         if (root != null && !root.equals("true") && !root.equals("false")) {
-            throw ApiException.badRequest("root must be true or false, got '" + root + "'");
+            throw ApiException.badRequest("root must be true or false, got '" + shorten(root) + "'");
         }
         return new TaskFilter(
                 status == null ? null : TaskStatus.parse(status).orElseThrow(
@@ -656,7 +712,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw ApiException.badRequest("limit must be an integer from 1 to " + MAX_LIMIT + ", got '" + raw + "'");
+        throw ApiException.badRequest("limit must be an integer from 1 to " + MAX_LIMIT + ", got '" + shorten(raw) + "'");
     }
 
     private static Cursor cursor(Context ctx) {

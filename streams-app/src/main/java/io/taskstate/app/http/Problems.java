@@ -11,6 +11,7 @@ import io.taskstate.protocol.Json;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,10 @@ final class Problems {
             write(ctx, 400, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException.Conflict t) {
             write(ctx, 409, t.getMessage(), t.commandId());
+        } else if (e instanceof TaskStateException t && t.getCause() instanceof RecordTooLargeException) {
+            // under the body limit, but too large for one Kafka record once wrapped in a command envelope
+            write(ctx, 413, "The command is larger than Kafka accepts in one record (max.request.size and the topic's "
+                    + "max.message.bytes, 1 MiB by default): send a smaller body", t.commandId());
         } else if (e instanceof TaskStateException.Timeout t) {
             write(ctx, 504, t.getMessage(), t.commandId());
         } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable
@@ -86,6 +91,15 @@ final class Problems {
 
     /** The problem details document; also for answers written outside Javalin (the MCP servlet). */
     static byte[] body(int status, String detail, String path, String commandId) {
+        ObjectNode problem = problem(status, detail, path);
+        if (commandId != null) {
+            problem.put("command_id", commandId);
+        }
+        return Json.bytes(problem);
+    }
+
+    /** The RFC 9457 body: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}. */
+    static ObjectNode problem(int status, String detail, String path) {
         ObjectNode problem = Json.object();
         HttpStatus known = HttpStatus.forStatus(status);
         problem.put("type", "about:blank");
@@ -93,9 +107,6 @@ final class Problems {
         problem.put("status", status);
         problem.put("detail", detail);
         problem.put("instance", path);
-        if (commandId != null) {
-            problem.put("command_id", commandId);
-        }
-        return Json.bytes(problem);
+        return problem;
     }
 }

@@ -247,10 +247,10 @@ public final class McpTools {
         ObjectNode f = filters == null || filters.isNull() ? Json.object() : (ObjectNode) filters;
         for (String name : (Iterable<String>) f::fieldNames) {
             if (!QUERY_FILTERS.contains(name)) {
-                throw new ToolError("Unknown filter: " + name + ". Known: " + String.join(", ", QUERY_FILTERS.stream().sorted().toList()));
+                throw new ToolError("Unknown filter: " + shown(name) + ". Known: " + String.join(", ", QUERY_FILTERS.stream().sorted().toList()));
             }
         }
-        int limit = args.hasNonNull("limit") ? (int) longArg(args, "limit") : DEFAULT_LIMIT;
+        long limit = args.hasNonNull("limit") ? longArg(args, "limit") : DEFAULT_LIMIT;
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new ToolError("limit must be from 1 to " + MAX_LIMIT + ", got " + limit);
         }
@@ -266,7 +266,7 @@ public final class McpTools {
             }
             return tasks;
         }
-        TaskQuery query = TaskQueryMatcher.query(f).pageSize(limit);
+        TaskQuery query = TaskQueryMatcher.query(f).pageSize((int) limit);
         TaskPage page = join(client.queryPageAsync(query, args.hasNonNull("cursor") ? text(args, "cursor") : null));
         page.tasks().forEach(t -> tasks.add(Json.MAPPER.<JsonNode>valueToTree(t)));
         return page.nextCursor() == null ? tasks : new Paged(tasks, page.nextCursor());
@@ -275,7 +275,7 @@ public final class McpTools {
     private JsonNode claimNext(ObjectNode args) {
         String assignee = text(args, "assignee");
         JsonNode filters = args.get("filters");
-        ClaimFilter filter = filters == null || filters.isNull() ? ClaimFilter.ANY : Json.convert(filters, ClaimFilter.class);
+        ClaimFilter filter = claimFilter(filters);
         Duration lease = args.hasNonNull("lease_seconds") ? Duration.ofSeconds(longArg(args, "lease_seconds")) : null;
         Optional<Task> task = join(client.claimNextAsync(assignee, filter, lease));
         return task.<JsonNode>map(Json.MAPPER::valueToTree).orElse(Json.MAPPER.nullNode());
@@ -310,9 +310,12 @@ public final class McpTools {
         @SuppressWarnings("unchecked")
         Map<String, Object> inputSchema = Json.MAPPER.convertValue(schema, Map.class);
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description).inputSchema(inputSchema).build();
+        List<String> known = new ArrayList<>();
+        schema.get("properties").fieldNames().forEachRemaining(known::add);
         tools.add(SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
             try {
                 ObjectNode args = request.arguments() == null ? Json.object() : Json.MAPPER.valueToTree(request.arguments());
+                requireKnown(args, known);
                 JsonNode result = handler.apply(args);
                 McpSchema.CallToolResult.Builder answer = McpSchema.CallToolResult.builder()
                         .addTextContent(Json.string(naiveTimes(result.deepCopy())));
@@ -325,6 +328,56 @@ public final class McpTools {
                 return McpSchema.CallToolResult.builder().addTextContent(message(e)).isError(true).build();
             }
         }).build());
+    }
+
+    /** An argument the tool does not have is refused, as the schema says ({@code additionalProperties: false}). */
+    private static void requireKnown(ObjectNode args, List<String> known) {
+        for (String name : (Iterable<String>) args::fieldNames) {
+            if (!known.contains(name)) {
+                throw new ToolError("Unknown argument: " + shown(name) + (known.isEmpty() ? ". This tool takes no arguments"
+                        : ". Known: " + String.join(", ", known)));
+            }
+        }
+    }
+
+    private static final Set<String> CLAIM_FILTERS = Set.of("priority", "unassigned_only", "parent_task_id", "title_contains",
+            "metadata");
+
+    /** The filters of claim_next_task, each checked, so a misspelt one is an error rather than no filter at all. */
+    private static ClaimFilter claimFilter(JsonNode filters) {
+        if (filters == null || filters.isNull()) {
+            return ClaimFilter.ANY;
+        }
+        if (!filters.isObject()) {
+            throw new ToolError("filters must be an object, e.g. {\"priority\": \"high\"}");
+        }
+        for (String name : (Iterable<String>) filters::fieldNames) {
+            if (!CLAIM_FILTERS.contains(name)) {
+                throw new ToolError("Unknown filter: " + shown(name) + ". Known: " + String.join(", ", CLAIM_FILTERS.stream().sorted().toList()));
+            }
+        }
+        JsonNode priority = filters.get("priority");
+        if (priority != null && !priority.isNull() && (!priority.isTextual() || Priority.parse(priority.asText()).isEmpty())) {
+            throw new ToolError("Invalid priority. Must be one of: " + Priority.VALID);
+        }
+        requireType(filters, "unassigned_only", JsonNode::isBoolean, "true or false");
+        requireType(filters, "parent_task_id", n -> n.isIntegralNumber() && n.canConvertToLong(), "an integer task id");
+        requireType(filters, "title_contains", JsonNode::isTextual, "a string");
+        requireType(filters, "metadata", JsonNode::isObject, "an object of field values");
+        return Json.convert(filters, ClaimFilter.class);
+    }
+
+    private static void requireType(JsonNode filters, String field, java.util.function.Predicate<JsonNode> ok, String expected) {
+        JsonNode node = filters.get(field);
+        if (node != null && !node.isNull() && !ok.test(node)) {
+            throw new ToolError("filters." + field + " must be " + expected + ", got " + shown(node));
+        }
+    }
+
+    /** An argument as an error message shows it: at most 100 characters. */
+    private static String shown(Object value) {
+        String text = String.valueOf(value);
+        return text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length() + " characters)";
     }
 
     private static String message(RuntimeException e) {
@@ -370,7 +423,7 @@ public final class McpTools {
             throw new ToolError(field + " is required: give the task id (a positive integer)");
         }
         if (!node.canConvertToLong() || !(node.isIntegralNumber() || node.isTextual()) || node.asLong() <= 0) {
-            throw new ToolError(field + " must be a positive integer task id, got " + node);
+            throw new ToolError(field + " must be a positive integer task id, got " + shown(node));
         }
         return node.asLong();
     }
@@ -378,7 +431,7 @@ public final class McpTools {
     private static long longArg(ObjectNode args, String field) {
         JsonNode node = args.get(field);
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw new ToolError(field + " must be an integer, got " + node);
+            throw new ToolError(field + " must be an integer, got " + shown(node));
         }
         return node.asLong();
     }

@@ -136,6 +136,11 @@ public final class TaskQueries {
      * next id (so no id is handed out twice). Problems are described one per line; an empty list
      * means consistent.
      */
+    /** Records this instance sent to the dead-letter topic since it started, by reason (see {@link io.taskstate.app.tasks.DeadLetters}). */
+    public java.util.Map<String, Long> deadLetters() {
+        return io.taskstate.app.tasks.DeadLetters.counts(streams.metrics());
+    }
+
     public Slice<String> check() {
         List<String> problems = new ArrayList<>();
         Set<Integer> read = localPartitions();

@@ -17,7 +17,7 @@ final class ClaimFields {
         Set<String> known = Set.of(allowed);
         fields.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
-                throw Rejection.invalid("Invalid field: " + name + ". Allowed: " + String.join(", ", allowed));
+                throw Rejection.invalid("Invalid field: " + Rejection.shown(name) + ". Allowed: " + String.join(", ", allowed));
             }
         });
     }
@@ -45,7 +45,7 @@ final class ClaimFields {
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() <= 0 || node.asLong() > MAX_LEASE.toSeconds()) {
             throw Rejection.invalid("lease_seconds must be a whole number of seconds from 1 to " + MAX_LEASE.toSeconds()
-                    + ", got " + node);
+                    + ", got " + Rejection.shown(node));
         }
         return Duration.ofSeconds(node.asLong()).toMillis();
     }
@@ -55,7 +55,7 @@ final class ClaimFields {
             return false;
         }
         if (!node.isBoolean()) {
-            throw Rejection.invalid("force must be true or false, got " + node);
+            throw Rejection.invalid("force must be true or false, got " + Rejection.shown(node));
         }
         return node.asBoolean();
     }

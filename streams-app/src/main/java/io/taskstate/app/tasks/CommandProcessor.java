@@ -15,10 +15,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies the commands and heartbeats of one partition. Each input is validated against the
@@ -33,6 +36,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * processed, in order with everything else.
  */
 final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
     private static final Duration DEDUP_SWEEP = Duration.ofMinutes(1);
 
     private final Settings settings;
@@ -40,6 +44,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ClaimQueues claims;
     private ProcessorContext<byte[], byte[]> context;
     private Output out;
+    private DeadLetters deadLetters;
     private Dedup dedup;
     private TaskHandler tasks;
     private InstanceHandler instances;
@@ -67,6 +72,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.expiryRequested = false;
         this.leaseExpiryRequested = false;
         this.out = new Output(context);
+        this.deadLetters = new DeadLetters(context);
         this.dedup = new Dedup(context.getStateStore(TaskStores.DEDUP), context.getStateStore(TaskStores.DEDUP_EXPIRY),
                 settings.dedupRetention());
         this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
@@ -92,16 +98,34 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         context.recordMetadata().ifPresent(m -> progress.processed(m.topic().equals(settings.internalTopic())
                 ? Progress.Log.INTERNAL : Progress.Log.COMMANDS, partition, m.offset()));
         Command command;
-        CommandType type;
         try {
             command = parse(record.value());
-            type = CommandType.parse(command.type()).orElseThrow(
-                    () -> new IllegalArgumentException("unknown command type '" + command.type() + "'"));
         } catch (IllegalArgumentException e) {
-            TopologyBuilder.deadLetter(context, record, e.getMessage());
-            replyToUnreadable(record, e.getMessage());
+            deadLetter(record, DeadLetters.Reason.UNREADABLE, e.getMessage());
             return;
         }
+        CommandType type = CommandType.parse(command.type()).orElse(null);
+        if (type == null) {
+            deadLetter(record, DeadLetters.Reason.UNKNOWN_TYPE, "unknown command type '" + Rejection.shown(command.type()) + "'");
+            return;
+        }
+        try {
+            process(command, type, record.timestamp());
+        } catch (KafkaException e) {
+            throw e; // Kafka Streams' own: a store or producer failure, a migrated task; it recovers from these
+        } catch (RuntimeException e) {
+            // A bug, not bad input: the checks should have refused it. Dead-lettered, the partition goes on.
+            log.error("Applying command {} failed; it goes to the dead-letter topic", command.commandId(), e);
+            deadLetter(record, DeadLetters.Reason.FAILED, "applying it failed: " + e);
+        }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, DeadLetters.Reason reason, String detail) {
+        deadLetters.send(record, reason, detail);
+        replyToUnreadable(record, detail);
+    }
+
+    private void process(Command command, CommandType type, long timestamp) {
         Dedup.Entry previous = dedup.get(command.commandId());
         if (previous != null) {
             if (previous.forwarded() != null) {
@@ -111,14 +135,14 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             return;
         }
-        Instant now = timeOf(command, record.timestamp());
+        Instant now = timeOf(command, timestamp);
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);
         } catch (Rejection r) {
             entry = new Dedup.Entry(Reply.failed(command, r.outcome, r.getMessage()), null);
         }
-        dedup.remember(command.commandId(), record.timestamp(), entry);
+        dedup.remember(command.commandId(), timestamp, entry);
         if (entry.forwarded() != null) {
             forward(entry.forwarded());
         } else if (entry.reply() != null) {
@@ -207,14 +231,17 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void processHeartbeat(Record<byte[], byte[]> record) {
         Heartbeat heartbeat;
         try {
-            heartbeat = Json.read(record.value(), Heartbeat.class);
+            heartbeat = readHeartbeat(record.value());
             InstanceHandler.instanceId(Json.MAPPER.valueToTree(heartbeat.instanceId()));
+            if (tooLong(heartbeat.commandId()) || tooLong(heartbeat.clientId())) {
+                throw new IllegalArgumentException("command_id and client_id must be at most " + MAX_ID_CHARS + " characters");
+            }
         } catch (RuntimeException e) {
-            TopologyBuilder.deadLetter(context, record, "unreadable heartbeat: " + e.getMessage());
+            deadLetters.send(record, DeadLetters.Reason.BAD_HEARTBEAT, "unreadable heartbeat: " + e.getMessage());
             return;
         }
         if (!instances.owns(heartbeat.instanceId())) {
-            TopologyBuilder.deadLetter(context, record, "heartbeat of " + heartbeat.instanceId() + " on partition "
+            deadLetters.send(record, DeadLetters.Reason.WRONG_PARTITION, "heartbeat of " + heartbeat.instanceId() + " on partition "
                     + partition + ", but it belongs on " + instances.partitionOf(heartbeat.instanceId()));
             return;
         }
@@ -222,6 +249,23 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         if (heartbeat.wantsReply()) {
             out.reply(new Reply(heartbeat.commandId(), heartbeat.clientId(), Outcome.OK, null, Json.MAPPER.valueToTree(instance)));
         }
+    }
+
+    /** A heartbeat as the SDK writes it; a number for instance_id is refused, not read as its digits. */
+    private static Heartbeat readHeartbeat(byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("empty record: a heartbeat needs a JSON object with instance_id");
+        }
+        JsonNode tree;
+        try {
+            tree = Json.tree(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (tree == null || !tree.isObject() || !tree.path("instance_id").isTextual()) {
+            throw new IllegalArgumentException("a heartbeat must be a JSON object whose instance_id is a string");
+        }
+        return Json.convert(tree, Heartbeat.class);
     }
 
     /** Wall clock: if an instance of this partition went silent, ask this partition to expire it. */
@@ -278,6 +322,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     }
 
+    /** Longest command id, client id and type: they key the dedup store and the replies. */
+    static final int MAX_ID_CHARS = 256;
+
+    private static boolean tooLong(String id) {
+        return id != null && id.length() > MAX_ID_CHARS;
+    }
+
     static Command parse(byte[] value) {
         if (value == null) {
             throw new IllegalArgumentException("empty record: a command needs a JSON envelope");
@@ -294,6 +345,9 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         for (String required : List.of("command_id", "client_id", "type")) {
             if (!tree.path(required).isTextual() || tree.path(required).asText().isEmpty()) {
                 throw new IllegalArgumentException("envelope field '" + required + "' must be a non-empty string");
+            }
+            if (tooLong(tree.path(required).asText())) {
+                throw new IllegalArgumentException("envelope field '" + required + "' must be at most " + MAX_ID_CHARS + " characters");
             }
         }
         JsonNode payload = tree.get("payload");

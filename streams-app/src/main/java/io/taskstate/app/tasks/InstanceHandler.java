@@ -24,7 +24,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class InstanceHandler {
     static final Set<String> STATE_FIELDS = Set.of("current_task_id", "status", "working_directory", "metadata");
-    static final int MAX_ID_CHARS = 200;
+    static final int MAX_ID_CHARS = Instance.MAX_ID_CHARS;
     static final int MAX_DIRECTORY_CHARS = 4096;
 
     private final int partitions;
@@ -164,17 +164,11 @@ final class InstanceHandler {
     }
 
     static String instanceId(JsonNode node) {
-        if (node == null || !node.isTextual() || node.asText().isBlank()) {
-            throw Rejection.invalid("instance_id is required: give a non-empty string");
+        String problem = Instance.idProblem(node == null || !node.isTextual() ? null : node.asText());
+        if (problem != null) {
+            throw Rejection.invalid(problem);
         }
-        String id = node.asText();
-        if (id.length() > MAX_ID_CHARS) {
-            throw Rejection.invalid("instance_id is too long: " + id.length() + " characters, at most " + MAX_ID_CHARS);
-        }
-        if (id.chars().anyMatch(Character::isISOControl)) {
-            throw Rejection.invalid("instance_id must not contain control characters");
-        }
-        return id;
+        return node.asText();
     }
 
     static Long currentTaskIdOf(ObjectNode payload) {
@@ -189,7 +183,7 @@ final class InstanceHandler {
         }
         node.fieldNames().forEachRemaining(name -> {
             if (!STATE_FIELDS.contains(name)) {
-                throw Rejection.invalid("Invalid field: " + name);
+                throw Rejection.invalid("Invalid field: " + Rejection.shown(name));
             }
         });
         return (ObjectNode) node;

@@ -27,7 +27,7 @@ final class TaskFields {
     static void requireKnown(ObjectNode fields) {
         fields.fieldNames().forEachRemaining(name -> {
             if (!WRITABLE.contains(name)) {
-                throw Rejection.invalid("Invalid field: " + name);
+                throw Rejection.invalid("Invalid field: " + Rejection.shown(name));
             }
         });
     }
@@ -83,7 +83,7 @@ final class TaskFields {
     /** A positive task id given as a JSON integer. */
     static long taskId(JsonNode node, String field) {
         if (node == null || !node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() <= 0) {
-            throw Rejection.invalid(field + " must be a positive integer task id, got " + node);
+            throw Rejection.invalid(field + " must be a positive integer task id, got " + Rejection.shown(node));
         }
         return node.asLong();
     }

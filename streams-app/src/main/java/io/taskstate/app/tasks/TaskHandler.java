@@ -403,10 +403,10 @@ final class TaskHandler {
         for (Iterator<Map.Entry<String, JsonNode>> it = expect.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!actual.has(e.getKey())) {
-                throw Rejection.invalid("Invalid expect field: " + e.getKey());
+                throw Rejection.invalid("Invalid expect field: " + Rejection.shown(e.getKey()));
             }
             if (!actual.get(e.getKey()).equals(SAME_VALUE, e.getValue())) {
-                mismatches.add(e.getKey() + " is " + actual.get(e.getKey()) + ", expected " + e.getValue());
+                mismatches.add(e.getKey() + " is " + Rejection.shown(actual.get(e.getKey())) + ", expected " + Rejection.shown(e.getValue()));
             }
         }
         if (!mismatches.isEmpty()) {

@@ -10,17 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -119,31 +113,6 @@ public final class TopologyBuilder {
     static StreamPartitioner<byte[], byte[]> byTaskId() {
         return (topic, key, value, numPartitions) -> Optional.of(Set.of(
                 Partitioning.partitionOfTask(Long.parseLong(new String(key, StandardCharsets.UTF_8)), numPartitions)));
-    }
-
-    /** The Kafka Streams metric counting dead letters, per stream thread and task ({@code kafka_stream_task_dead_letter_total} in /metrics). */
-    public static final String DEAD_LETTER_METRIC = "dead-letter-total";
-    static final String DEAD_LETTER_METRIC_GROUP = "stream-task-metrics";
-
-    /** Sends an unreadable record to the dead-letter topic with the reason, so processing can go on, and counts it. */
-    static void deadLetter(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, String reason) {
-        countDeadLetter(context);
-        Headers headers = record.headers();
-        headers.add(DEAD_LETTER_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> headers.add("taskstate.dead-letter.source",
-                (m.topic() + "-" + m.partition() + "@" + m.offset()).getBytes(StandardCharsets.UTF_8)));
-        context.forward(record.withHeaders(headers), DEAD_LETTER_SINK);
-    }
-
-    private static void countDeadLetter(ProcessorContext<byte[], byte[]> context) {
-        String thread = Thread.currentThread().getName();
-        String task = context.taskId().toString();
-        // addSensor and add return the existing sensor and metric after the first dead letter of this thread and task
-        Sensor sensor = context.metrics().addSensor("taskstate-dead-letters-" + thread + "-" + task, Sensor.RecordingLevel.INFO);
-        sensor.add(new MetricName(DEAD_LETTER_METRIC, DEAD_LETTER_METRIC_GROUP,
-                "Records sent to the dead-letter topic because they could not be read",
-                Map.of("thread-id", thread, "task-id", task)), new CumulativeCount());
-        sensor.record();
     }
 
     private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde, boolean inMemory) {

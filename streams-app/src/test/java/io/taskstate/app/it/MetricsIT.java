@@ -84,7 +84,7 @@ class MetricsIT {
         // Micrometer looks for metrics Kafka created after binding once a minute
         await("dead-letter metric").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2))
                 .untilAsserted(() -> assertThat(get(open.baseUrl(), null).body())
-                        .containsPattern("kafka_stream_task_dead_letter_total\\{[^}]*} 1.0"));
+                        .containsPattern("dead_lettered_records_total\\{[^}]*} 1.0"));
     }
 
     @Test

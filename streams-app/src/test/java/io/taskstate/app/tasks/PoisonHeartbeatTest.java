@@ -28,6 +28,7 @@ class PoisonHeartbeatTest {
                 Arguments.of("instance_id null", bytes("{\"instance_id\": null}"), "instance_id"),
                 Arguments.of("instance_id blank", bytes("{\"instance_id\": \"  \"}"), "instance_id"),
                 Arguments.of("instance_id an object", bytes("{\"instance_id\": {\"id\": 1}}"), "unreadable heartbeat"),
+                Arguments.of("instance_id a number", bytes("{\"instance_id\": 42}"), "instance_id is a string"),
                 Arguments.of("JSON but not an object", bytes("[1, 2]"), "unreadable heartbeat"),
                 Arguments.of("empty value", new byte[0], "unreadable heartbeat"),
                 Arguments.of("null value", null, "unreadable heartbeat"));

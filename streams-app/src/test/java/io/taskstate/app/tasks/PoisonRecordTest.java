@@ -9,6 +9,7 @@ import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Outcome;
 import io.taskstate.protocol.Reply;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -61,7 +62,7 @@ class PoisonRecordTest {
         assertThat(dead.key()).asString().isEqualTo("key-1");
         assertThat(dead.value()).isEqualTo(value);
         assertThat(TaskDriver.header(dead, TopologyBuilder.DEAD_LETTER_REASON)).isNotBlank().contains(reasonMentions);
-        assertThat(driver.metric(TopologyBuilder.DEAD_LETTER_METRIC)).isEqualTo(1.0);
+        assertThat(driver.metric(DeadLetters.METRIC)).isEqualTo(1.0);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -139,5 +140,92 @@ class PoisonRecordTest {
         // Then
         assertThat(driver.lastDeadLetters()).hasSize(1);
         assertThat(driver.allTasks()).isEmpty();
+    }
+
+    @Test
+    void every_dead_letter_is_counted_in_a_streams_metric_by_reason() {
+        // Given
+        ObjectNode unknownType = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        unknownType.put("type", "archive_task");
+
+        // When
+        driver.pipeRaw(null, "{title: oops".getBytes(StandardCharsets.UTF_8));
+        driver.pipeRaw(null, "[1]".getBytes(StandardCharsets.UTF_8));
+        driver.pipeRaw(null, Json.bytes(unknownType));
+        driver.pipeHeartbeatRaw("w".getBytes(StandardCharsets.UTF_8), "nope".getBytes(StandardCharsets.UTF_8));
+
+        // Then
+        assertThat(driver.deadLetterCounts()).containsEntry("unreadable", 2L).containsEntry("unknown_type", 1L)
+                .containsEntry("bad_heartbeat", 1L).containsEntry("failed", 0L);
+    }
+
+    @Test
+    void a_record_too_large_to_copy_whole_is_cut_in_the_dead_letter_topic_and_says_its_size() {
+        // Given a value as large as a Kafka record can be
+        byte[] huge = new byte[1_048_000];
+        java.util.Arrays.fill(huge, (byte) 'x');
+
+        // When
+        driver.pipeRaw("key".getBytes(StandardCharsets.UTF_8), huge);
+
+        // Then
+        TestRecord<byte[], byte[]> dead = driver.lastDeadLetters().get(0);
+        assertThat(dead.value()).hasSize(DeadLetters.MAX_COPY_BYTES - 3);
+        assertThat(TaskDriver.header(dead, DeadLetters.TRUNCATED_FROM)).isEqualTo("1048000");
+        assertThat(TaskDriver.header(dead, TopologyBuilder.DEAD_LETTER_REASON)).startsWith("not JSON");
+    }
+
+    @Test
+    void a_command_of_900_kb_is_refused_with_a_reason_and_changes_nothing() {
+        // Given
+        driver.created("{'title': 'existing'}");
+        TaskDriver.State before = driver.state();
+        ObjectNode payload = Json.object().put("title", "big").put("description", "d".repeat(900_000));
+
+        // When
+        Reply reply = driver.send(create(payload));
+
+        // Then
+        assertThat(reply.outcome()).isEqualTo(Outcome.INVALID);
+        assertThat(reply.message()).contains("Description is too long");
+        assertThat(driver.state()).isEqualTo(before);
+    }
+
+    @Test
+    void envelope_ids_longer_than_256_characters_go_to_the_dead_letter_topic() {
+        // Given
+        ObjectNode longId = (ObjectNode) Json.MAPPER.valueToTree(create("{'title': 'a'}"));
+        longId.put("command_id", "c".repeat(257));
+
+        // When
+        driver.pipeRaw(null, Json.bytes(longId));
+
+        // Then
+        assertThat(TaskDriver.header(driver.lastDeadLetters().get(0), TopologyBuilder.DEAD_LETTER_REASON))
+                .contains("command_id").contains("256");
+        assertThat(driver.allTasks()).isEmpty();
+    }
+
+    static Stream<Arguments> everyTypeWithJunk() {
+        List<String> payloads = List.of("{}", "{\"instance_id\": 5}", "{\"task_ids\": \"x\"}", "{\"state\": []}",
+                "{\"instance_id\": \"w\", \"state\": {\"current_task_id\": \"x\"}}", "{\"expired_at\": \"soon\"}",
+                "{\"title\": {}}", "{\"assignee\": [], \"lease_seconds\": {}}");
+        return java.util.Arrays.stream(io.taskstate.protocol.CommandType.values())
+                .flatMap(type -> payloads.stream().map(p -> Arguments.of(type.wire(), p)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("everyTypeWithJunk")
+    void a_command_of_any_type_with_a_junk_payload_never_stops_the_partition(String type, String payload) {
+        // Given
+        String value = "{\"command_id\": \"junk-1\", \"client_id\": \"fuzz\", \"type\": \"" + type
+                + "\", \"task_id\": 1, \"payload\": " + payload + "}";
+
+        // When
+        driver.pipeRaw(null, value.getBytes(StandardCharsets.UTF_8));
+        Reply after = driver.send(create("{'title': 'after the junk'}"));
+
+        // Then
+        assertThat(after.outcome()).isEqualTo(Outcome.OK);
     }
 }

@@ -357,6 +357,11 @@ final class TaskDriver implements AutoCloseable {
         return lastDeadLetters;
     }
 
+    /** The dead-letter metric, by reason. */
+    java.util.Map<String, Long> deadLetterCounts() {
+        return DeadLetters.counts(driver.metrics());
+    }
+
     /** The instances published to the instances topic, in order. */
     List<Instance> lastInstanceSnapshots() {
         return lastInstanceSnapshots.stream().map(r -> {
