@@ -128,7 +128,7 @@ public final class TaskStateServer implements AutoCloseable {
         mcp = new McpTools(mcpClient).serve(api.mcpTransport());
         queries = new TaskQueries(streams, self, c.partitions(), c.topic(Topic.TASK_COMMANDS),
                 c.topic(Topic.INTERNAL_COMMANDS), c.instanceTimeout(),
-                restorations, queryAdmin, progress, claims);
+                restorations, queryAdmin, progress, claims, c.applicationId());
         api.attach(queries, streams::state);
         metrics.bind(streams, () -> queries);
         streams.start();

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -21,14 +22,15 @@ import org.apache.kafka.streams.KafkaStreams;
  * state, and the commands after that (some already answered, from the transaction that did not
  * commit) are processed again; until they are, a read would show a state older than a reply the
  * caller already has. So a partition is read only once its processor got past the end of its
- * command logs as they were at the start (or its consumer has nothing left to read), and readiness
- * waits for all of them.
+ * command logs as they were at the start (nothing to wait for when the committed position is
+ * already there), and readiness waits for all of them.
  */
 final class CatchUp {
     private static final Duration POLL = Duration.ofMillis(10);
 
     private final KafkaStreams streams;
     private final Admin admin;
+    private final String groupId;
     private final Map<Progress.Log, String> topics;
     private final Progress progress;
     /** Where each partition must get to, for the start it was computed for. */
@@ -36,12 +38,17 @@ final class CatchUp {
     /** The start at which each partition caught up. */
     private final Map<Integer, Integer> caughtUpAt = new ConcurrentHashMap<>();
 
-    private record Target(int start, Map<Progress.Log, Long> endOffsets) {
+    /** For each log, the offset its processor must have processed, or -1 when the committed position is already at the end. */
+    private record Target(int start, Map<Progress.Log, Long> needed) {
     }
 
-    /** @param topics the topic of each command log */
-    CatchUp(KafkaStreams streams, Admin admin, Map<Progress.Log, String> topics, Progress progress) {
+    /**
+     * @param groupId the Kafka Streams application id, whose committed offsets say where processing resumes
+     * @param topics  the topic of each command log
+     */
+    CatchUp(KafkaStreams streams, Admin admin, String groupId, Map<Progress.Log, String> topics, Progress progress) {
         this.streams = streams;
+        this.groupId = groupId;
         this.admin = admin;
         this.topics = Map.copyOf(topics);
         this.progress = progress;
@@ -85,8 +92,8 @@ final class CatchUp {
         if (target == null) {
             return false;
         }
-        for (Map.Entry<Progress.Log, Long> end : target.endOffsets().entrySet()) {
-            if (!reached(end.getKey(), partition, end.getValue())) {
+        for (Map.Entry<Progress.Log, Long> needed : target.needed().entrySet()) {
+            if (!reached(needed.getKey(), partition, needed.getValue())) {
                 return false;
             }
         }
@@ -94,11 +101,13 @@ final class CatchUp {
         return progress.starts(partition) == start;
     }
 
-    private boolean reached(Progress.Log log, int partition, long endOffset) {
-        // The last record before the end may be a transaction marker, never processed: then only the
-        // consumer's lag tells that nothing is left.
-        return endOffset == 0 || progress.processed(log, partition) >= endOffset - 1
-                || nothingLeft(new TopicPartition(topics.get(log), partition));
+    private boolean reached(Progress.Log log, int partition, long needed) {
+        // Clients' commands are written outside transactions, so the record before the end is one the
+        // processor will process. The app's own are transactional: the last record before the end may
+        // be a transaction marker, never processed, and then only the consumer's lag tells that nothing
+        // is left (it is 0 once fetched, which may be before processed: fine for commands no client waits on).
+        return needed < 0 || progress.processed(log, partition) >= needed
+                || (log == Progress.Log.INTERNAL && nothingLeft(new TopicPartition(topics.get(log), partition)));
     }
 
     /** The target for the partition's latest start, asked of the broker once per start; null when it did not answer. */
@@ -108,16 +117,34 @@ final class CatchUp {
         if (known != null && known.start() >= start) {
             return known;
         }
-        Map<Progress.Log, Long> ends = new java.util.EnumMap<>(Progress.Log.class);
+        Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets();
+        if (committed == null) {
+            return null;
+        }
+        Map<Progress.Log, Long> needed = new java.util.EnumMap<>(Progress.Log.class);
         for (Map.Entry<Progress.Log, String> topic : topics.entrySet()) {
-            long end = endOffset(new TopicPartition(topic.getValue(), partition));
+            TopicPartition tp = new TopicPartition(topic.getValue(), partition);
+            long end = endOffset(tp);
             if (end < 0) {
                 return null;
             }
-            ends.put(topic.getKey(), end);
+            OffsetAndMetadata resumeAt = committed.get(tp);
+            needed.put(topic.getKey(), end == 0 || (resumeAt != null && resumeAt.offset() >= end) ? -1L : end - 1);
         }
-        Target fresh = new Target(start, ends);
+        Target fresh = new Target(start, needed);
         return targets.merge(partition, fresh, (a, b) -> a.start() >= b.start() ? a : b);
+    }
+
+    /** The offsets the application last committed; null when the broker did not answer. */
+    private Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
+        try {
+            return admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private long endOffset(TopicPartition tp) {

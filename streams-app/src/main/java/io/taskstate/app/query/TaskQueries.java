@@ -54,11 +54,11 @@ public final class TaskQueries {
 
     public TaskQueries(KafkaStreams streams, HostInfo self, int partitions, String commandsTopic, String internalTopic,
                        Duration instanceTimeout, Restorations restorations, org.apache.kafka.clients.admin.Admin admin, Progress progress,
-                       ClaimQueues claims) {
+                       ClaimQueues claims, String applicationId) {
         this.streams = streams;
         this.claims = claims;
         this.restorations = restorations;
-        this.catchUp = new CatchUp(streams, admin, Map.of(Progress.Log.COMMANDS, commandsTopic,
+        this.catchUp = new CatchUp(streams, admin, applicationId, Map.of(Progress.Log.COMMANDS, commandsTopic,
                 Progress.Log.INTERNAL, internalTopic), progress);
         this.self = self;
         this.partitions = partitions;

@@ -95,8 +95,13 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             processHeartbeat(record);
             return;
         }
+        processCommand(record);
+        // only once the command is applied: a read that sees this offset must see its effect
         context.recordMetadata().ifPresent(m -> progress.processed(m.topic().equals(settings.internalTopic())
                 ? Progress.Log.INTERNAL : Progress.Log.COMMANDS, partition, m.offset()));
+    }
+
+    private void processCommand(Record<byte[], byte[]> record) {
         Command command;
         try {
             command = parse(record.value());
