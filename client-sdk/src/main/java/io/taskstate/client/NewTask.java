@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.TaskStatus;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,34 +13,39 @@ import java.util.Map;
  * server's defaults (status pending, priority medium, metadata {}).
  */
 public record NewTask(String title, String description, TaskStatus status, Priority priority, String assignee,
-                      Long parentTaskId, Map<String, ?> metadata) {
+                      Long parentTaskId, Map<String, ?> metadata, List<Long> dependsOn) {
 
     public static NewTask titled(String title) {
-        return new NewTask(title, null, null, null, null, null, null);
+        return new NewTask(title, null, null, null, null, null, null, null);
     }
 
     public NewTask description(String value) {
-        return new NewTask(title, value, status, priority, assignee, parentTaskId, metadata);
+        return new NewTask(title, value, status, priority, assignee, parentTaskId, metadata, dependsOn);
     }
 
     public NewTask status(TaskStatus value) {
-        return new NewTask(title, description, value, priority, assignee, parentTaskId, metadata);
+        return new NewTask(title, description, value, priority, assignee, parentTaskId, metadata, dependsOn);
     }
 
     public NewTask priority(Priority value) {
-        return new NewTask(title, description, status, value, assignee, parentTaskId, metadata);
+        return new NewTask(title, description, status, value, assignee, parentTaskId, metadata, dependsOn);
     }
 
     public NewTask assignee(String value) {
-        return new NewTask(title, description, status, priority, value, parentTaskId, metadata);
+        return new NewTask(title, description, status, priority, value, parentTaskId, metadata, dependsOn);
     }
 
     public NewTask parent(long parentId) {
-        return new NewTask(title, description, status, priority, assignee, parentId, metadata);
+        return new NewTask(title, description, status, priority, assignee, parentId, metadata, dependsOn);
     }
 
     public NewTask metadata(Map<String, ?> value) {
-        return new NewTask(title, description, status, priority, assignee, parentTaskId, value);
+        return new NewTask(title, description, status, priority, assignee, parentTaskId, value, dependsOn);
+    }
+
+    /** Tasks that must be completed before this one can be claimed (it shows {@code ready: false} until then). */
+    public NewTask dependsOn(List<Long> ids) {
+        return new NewTask(title, description, status, priority, assignee, parentTaskId, metadata, ids);
     }
 
     /** The create payload, with only the fields that were set. */
@@ -63,6 +69,9 @@ public record NewTask(String title, String description, TaskStatus status, Prior
         }
         if (metadata != null) {
             p.set("metadata", Json.MAPPER.valueToTree(metadata));
+        }
+        if (dependsOn != null) {
+            p.set("depends_on", Json.MAPPER.valueToTree(dependsOn));
         }
         return p;
     }

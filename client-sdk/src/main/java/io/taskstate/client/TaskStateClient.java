@@ -3,6 +3,7 @@ package io.taskstate.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.client.internal.CommandChannel;
+import io.taskstate.client.internal.DependencyWalk;
 import io.taskstate.client.internal.HttpApi;
 import io.taskstate.protocol.Command;
 import io.taskstate.protocol.ClaimFilter;
@@ -59,11 +60,22 @@ public final class TaskStateClient implements AutoCloseable {
     private volatile CommandChannel channel;
     private final HttpApi http;
     private final Duration timeout;
+    private final DependencyWalk dependencyWalk;
 
     private TaskStateClient(Builder b) {
         this.timeout = b.timeout;
         this.settings = b;
         this.http = new HttpApi(URI.create(b.baseUrl.endsWith("/") ? b.baseUrl : b.baseUrl + "/"), b.timeout, b.token);
+        this.dependencyWalk = new DependencyWalk(id -> getTaskAsync(id).handle((task, e) -> {
+            if (e == null) {
+                return Optional.of(task);
+            }
+            TaskStateException failed = failure(e, null);
+            if (failed instanceof TaskStateException.NotFound) {
+                return Optional.<Task>empty();
+            }
+            throw failed;
+        }));
     }
 
     /** The command channel, connected to Kafka on the first write: a client that only reads never needs Kafka. */
@@ -270,6 +282,24 @@ public final class TaskStateClient implements AutoCloseable {
      * @param routingTaskId the task whose partition the command goes to (the parent, for a subtask's create)
      */
     public CompletableFuture<JsonNode> write(CommandType type, Long taskId, Long routingTaskId, ObjectNode payload,
+                                             ObjectNode expect, String commandId) {
+        if (settings.checkDependencies && payload != null && payload.has("depends_on")
+                && (type == CommandType.CREATE_TASK || type == CommandType.UPDATE_TASK)) {
+            // tasks of other partitions: their existence, and cycles through them, are checked here by reading them
+            return dependencyWalk.problem(taskId, payload.get("depends_on")).handle((problem, e) -> {
+                if (e != null) {
+                    throw failure(e, commandId);
+                }
+                if (problem != null) {
+                    throw new TaskStateException.Invalid(problem, commandId);
+                }
+                return send(type, taskId, routingTaskId, payload, expect, commandId);
+            }).thenCompose(Function.identity());
+        }
+        return send(type, taskId, routingTaskId, payload, expect, commandId);
+    }
+
+    private CompletableFuture<JsonNode> send(CommandType type, Long taskId, Long routingTaskId, ObjectNode payload,
                                              ObjectNode expect, String commandId) {
         Command command = new Command(commandId, settings.clientId, type.wire(), taskId, payload, expect, Instant.now());
         return request(commandId, c -> c.send(command, c.partitionFor(routingTaskId, commandId), timeout));
@@ -503,8 +533,19 @@ public final class TaskStateClient implements AutoCloseable {
         private final Map<String, Object> kafka = new HashMap<>();
         private Producer<String, byte[]> producer;
         private Consumer<String, byte[]> replyConsumer;
+        private boolean checkDependencies = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether a create or update with {@code depends_on} first reads the graph over HTTP to refuse
+         * tasks that do not exist and cycles across partitions (default true). The HTTP API turns it off
+         * for its own writer, which checks through its query layer instead.
+         */
+        public Builder checkDependencies(boolean check) {
+            this.checkDependencies = check;
+            return this;
         }
 
         public Builder bootstrapServers(String servers) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.TaskStatus;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,6 +46,11 @@ public final class TaskUpdate {
 
     public TaskUpdate metadata(Map<String, ?> value) {
         return set("metadata", value);
+    }
+
+    /** Replaces the tasks this one waits for; an empty list clears them. */
+    public TaskUpdate dependsOn(List<Long> ids) {
+        return set("depends_on", ids);
     }
 
     /** Sets any field by its wire name. */

@@ -34,7 +34,13 @@ public enum CommandType {
     /** Internal, to a partition itself: hand back tasks whose lease ran out. */
     EXPIRE_LEASES,
     /** Internal, to a task's partition: its holder heartbeated, so its lease (if any) is extended. */
-    RENEW_FROM_HEARTBEAT;
+    RENEW_FROM_HEARTBEAT,
+    /** Internal, to a dependency's partition: a task on another partition depends on it; answered with its state. */
+    WATCH_DEPENDENCY,
+    /** Internal, to a dependency's partition: a task on another partition no longer depends on it. */
+    UNWATCH_DEPENDENCY,
+    /** Internal, to a dependent's partition: a dependency is completed, open again, missing or deleted. */
+    DEPENDENCY_STATUS;
 
     /** Whether only the app itself may send this command. */
     public boolean internal() {

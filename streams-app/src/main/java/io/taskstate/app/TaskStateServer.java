@@ -90,6 +90,7 @@ public final class TaskStateServer implements AutoCloseable {
         writer = TaskStateClient.builder()
                 .bootstrapServers(bootstrap)
                 .clientId(c.applicationId() + "-http-" + UUID.randomUUID())
+                .checkDependencies(false)
                 .topicPrefix(c.topicPrefix())
                 .timeout(c.commandTimeout())
                 .kafkaProperties(c.kafka())

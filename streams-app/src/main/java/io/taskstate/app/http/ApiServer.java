@@ -83,6 +83,7 @@ public final class ApiServer implements AutoCloseable {
     private final long maxBodyBytes;
     private final Map<HostInfo, HttpApi> peers = new ConcurrentHashMap<>();
     private final ClaimNext claimNext;
+    private final DependencyPrecheck dependencies = new DependencyPrecheck(this::queries, this::peer);
     private final HttpServletStreamableServerTransportProvider mcpTransport;
     private final GracefulHandler inFlight = new GracefulHandler();
     private volatile TaskQueries queries;
@@ -242,7 +243,9 @@ public final class ApiServer implements AutoCloseable {
         JsonNode parent = body.get("parent_task_id");
         Long routing = parent != null && parent.isIntegralNumber() && parent.canConvertToLong() && parent.asLong() > 0
                 ? parent.asLong() : null;
-        respond(ctx, writer.write(CommandType.CREATE_TASK, null, routing, body, null, commandId(ctx)), result -> {
+        String commandId = commandId(ctx);
+        respond(ctx, dependencies.check(null, body).thenCompose(checked ->
+                writer.write(CommandType.CREATE_TASK, null, routing, body, null, commandId)), result -> {
             ctx.header("Location", "/api/v1/tasks/" + result.path("id").asLong());
             json(ctx, 201, result);
         });
@@ -255,8 +258,9 @@ public final class ApiServer implements AutoCloseable {
         if (expect != null && !expect.isNull() && !expect.isObject()) {
             throw ApiException.badRequest("expect must be a JSON object of field values, e.g. {\"status\": \"pending\"}");
         }
-        respond(ctx, writer.write(CommandType.UPDATE_TASK, id, id, body,
-                expect == null || expect.isNull() ? null : (ObjectNode) expect, commandId(ctx)), result -> json(ctx, 200, result));
+        String commandId = commandId(ctx);
+        respond(ctx, dependencies.check(id, body).thenCompose(checked -> writer.write(CommandType.UPDATE_TASK, id, id, body,
+                expect == null || expect.isNull() ? null : (ObjectNode) expect, commandId)), result -> json(ctx, 200, result));
     }
 
     private void deleteTask(Context ctx) {

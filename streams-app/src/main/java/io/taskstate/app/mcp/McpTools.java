@@ -99,8 +99,8 @@ public final class McpTools {
                 Create a task. Returns the new task as JSON (id, title, description, status, priority, assignee, \
                 parent_task_id, subtask_ids, metadata, created_at, updated_at, completed_at). status is one of \
                 pending, in_progress, completed, blocked (default pending); priority one of low, medium, high, critical \
-                (default medium). A subtask names its parent_task_id. metadata is any JSON object ({} when omitted).
-                Example: create_task(title="Review PR #12", priority="high", metadata={"pr": 12})""",
+                (default medium). A subtask names its parent_task_id. metadata is any JSON object ({} when omitted).                 depends_on lists task ids that must be completed before this one can be claimed (the task shows                 ready=false and open_dependencies until then).
+                Example: create_task(title="Review PR #12", priority="high", metadata={"pr": 12}, depends_on=[7])""",
                 schema(props(
                         "title", str("Short, searchable title (1 to 500 characters)"),
                         "description", str("Longer description"),
@@ -108,7 +108,8 @@ public final class McpTools {
                         "priority", enumOf("Priority", Priority.values()),
                         "assignee", str("Who works on it (an instance id)"),
                         "parent_task_id", integer("Id of the parent task, to make this a subtask"),
-                        "metadata", object("Any JSON object")), "title"),
+                        "metadata", object("Any JSON object"),
+                        "depends_on", ids("Ids of the tasks that must be completed before this one can be claimed")), "title"),
                 args -> {
                     JsonNode parent = args.get("parent_task_id");
                     long routing = parent != null && parent.canConvertToLong() && parent.asLong() > 0
@@ -118,7 +119,8 @@ public final class McpTools {
         tool(tools, "update_task", """
                 Change some fields of a task; only the fields given change. Returns the updated task. updates may hold \
                 title, description, status (pending, in_progress, completed, blocked), priority (low, medium, high, \
-                critical), assignee (null clears it), parent_task_id, metadata (replaces it). Give expect to change the \
+                critical), assignee (null clears it), parent_task_id, metadata (replaces it), depends_on (replaces the \
+                list of task ids this one waits for; [] clears it). Give expect to change the \
                 task only if it still has those values, e.g. expect={"status": "pending"}; otherwise it fails and says \
                 who holds it. Prefer claim_task to take work.
                 Example: update_task(id=5, updates={"status": "completed"})""",
@@ -499,6 +501,12 @@ public final class McpTools {
 
     private static ObjectNode integer(String description) {
         return typed("integer", description);
+    }
+
+    private static ObjectNode ids(String description) {
+        ObjectNode n = typed("array", description);
+        n.putObject("items").put("type", "integer");
+        return n;
     }
 
     private static ObjectNode bool(String description) {

@@ -149,6 +149,7 @@ public final class TaskQueries {
             ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
             ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
             ReadOnlyKeyValueStore<Bytes, byte[]> leases = store(TaskStores.LEASES, partition);
+            ReadOnlyKeyValueStore<Bytes, byte[]> dependents = store(TaskStores.DEPENDENTS, partition);
             Set<Bytes> expectedIndex = new java.util.HashSet<>();
             Set<Bytes> expectedLeases = new java.util.HashSet<>();
             ReadOnlyKeyValueStore<String, Long> sequence = store(TaskStores.SEQUENCE, partition);
@@ -174,6 +175,7 @@ public final class TaskQueries {
                             problems.add("task " + t.id() + " names parent " + t.parentTaskId() + ", which does not list it");
                         }
                     }
+                    checkDependencies(problems, partition, t, tasks, dependents);
                     for (long child : t.subtaskIds()) {
                         Task c = tasks.get(child);
                         if (c == null || !Long.valueOf(t.id()).equals(c.parentTaskId())) {
@@ -190,9 +192,40 @@ public final class TaskQueries {
                         + " tasks, the index " + expectedClaims.size() + " pending ones");
             }
             compare(problems, "lease", partition, expectedLeases, leases);
+            try (KeyValueIterator<Bytes, byte[]> it = dependents.all()) {
+                it.forEachRemaining(kv -> {
+                    if (tasks.get(TaskIndex.dependencyOfKey(kv.key)) == null) {
+                        problems.add("partition " + partition + " lists dependent " + TaskIndex.dependentOfKey(kv.key)
+                                + " of task " + TaskIndex.dependencyOfKey(kv.key) + ", which does not exist");
+                    }
+                });
+            }
         }
         problems.add(0, "tasks=" + count);
         return new Slice<>(problems, read);
+    }
+
+    /**
+     * A dependency on the same partition must list {@code t} as its dependent and be open in
+     * {@code t} exactly while it is not completed. One on another partition may be in flight and is
+     * not checked.
+     */
+    private void checkDependencies(List<String> problems, int partition, Task t, ReadOnlyKeyValueStore<Long, Task> tasks,
+                                   ReadOnlyKeyValueStore<Bytes, byte[]> dependents) {
+        for (long d : t.dependsOn()) {
+            if (Partitioning.partitionOfTask(d, partitions) != partition) {
+                continue;
+            }
+            Task dependency = tasks.get(d);
+            if (dependency == null) {
+                problems.add("task " + t.id() + " depends on task " + d + ", which does not exist");
+            } else if (dependents.get(TaskIndex.dependentKey(d, t.id())) == null) {
+                problems.add("task " + t.id() + " depends on task " + d + ", which does not list it as a dependent");
+            } else if ((dependency.status() == io.taskstate.protocol.TaskStatus.COMPLETED) == t.openDependencies().contains(d)) {
+                problems.add("task " + t.id() + " counts dependency " + d + " as " + (t.openDependencies().contains(d)
+                        ? "open" : "completed") + ", but it is " + dependency.status().wire());
+            }
+        }
     }
 
     private static void compare(List<String> problems, String what, int partition, Set<Bytes> expected,
@@ -246,7 +279,7 @@ public final class TaskQueries {
             Iterator<Bytes> it = claims.of(partition).iterator();
             while (it.hasNext() && taken < limit) {
                 Task task = tasks.get(TaskIndex.idOf(it.next()));
-                if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && filter.matches(task)) {
+                if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && task.ready() && filter.matches(task)) {
                     found.add(task);
                     taken++;
                 }

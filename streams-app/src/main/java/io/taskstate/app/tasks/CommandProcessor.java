@@ -78,7 +78,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
                 context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE),
                 context.getStateStore(TaskStores.LEASES),
-                claims.rebuild(partition, context.getStateStore(TaskStores.TASK_INDEX)), out);
+                claims.rebuild(partition, context.getStateStore(TaskStores.TASK_INDEX)),
+                context.getStateStore(TaskStores.DEPENDENTS), out);
         this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
                 settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
@@ -141,6 +142,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         Instant now = timeOf(command, timestamp);
+        tasks.dependencies().causedBy(command.commandId());
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);
@@ -202,6 +204,18 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             case EXPIRE_INSTANCES -> {
                 expiryRequested = false;
                 instances.expire(now);
+                yield new Dedup.Entry(null, null);
+            }
+            case WATCH_DEPENDENCY -> {
+                tasks.dependencies().watch(command.payload(), command.commandId());
+                yield new Dedup.Entry(null, null);
+            }
+            case UNWATCH_DEPENDENCY -> {
+                tasks.dependencies().unwatch(command.payload());
+                yield new Dedup.Entry(null, null);
+            }
+            case DEPENDENCY_STATUS -> {
+                tasks.dependencies().status(command.payload());
                 yield new Dedup.Entry(null, null);
             }
             case RELEASE_EXPIRED -> {

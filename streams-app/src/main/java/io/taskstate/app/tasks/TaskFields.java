@@ -15,7 +15,7 @@ import java.util.Set;
  */
 final class TaskFields {
     static final Set<String> WRITABLE = Set.of(
-            "title", "description", "status", "priority", "assignee", "parent_task_id", "metadata");
+            "title", "description", "status", "priority", "assignee", "parent_task_id", "metadata", "depends_on");
     static final int MAX_TITLE_CHARS = 500;
     static final int MAX_ASSIGNEE_CHARS = 500;
     static final int MAX_DESCRIPTION_BYTES = 64 * 1024;

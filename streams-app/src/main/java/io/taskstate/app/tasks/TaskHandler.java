@@ -44,11 +44,15 @@ final class TaskHandler {
     private final KeyValueStore<String, Long> sequence;
     private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
+    private final Dependencies dependencies;
 
-    /** @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index} */
+    /**
+     * @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index}
+     * @param dependents the reverse edges of {@link Dependencies}
+     */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
                 KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
-                Output out) {
+                KeyValueStore<Bytes, byte[]> dependents, Output out) {
         this.claimQueue = claimQueue;
         this.partitions = partitions;
         this.partition = partition;
@@ -57,6 +61,12 @@ final class TaskHandler {
         this.sequence = sequence;
         this.leases = leases;
         this.out = out;
+        this.dependencies = new Dependencies(partitions, partition, tasks, dependents, out, this::save);
+    }
+
+    /** The dependency rules of this partition, for the internal commands that carry them between partitions. */
+    Dependencies dependencies() {
+        return dependencies;
     }
 
     Task create(Command command, Instant now) {
@@ -73,14 +83,18 @@ final class TaskHandler {
         Long parentId = TaskFields.parentTaskId(fields.get("parent_task_id"));
         ObjectNode metadata = TaskFields.metadata(fields.get("metadata"));
         Task parent = parentId == null ? null : requireParent(parentId, null);
+        List<Long> dependsOn = Dependencies.parse(fields.get("depends_on"));
 
         long seq = Objects.requireNonNullElse(sequence.get(SEQUENCE_KEY), 0L);
         long id = Partitioning.taskId(seq, partition, partitions);
+        dependencies.check(id, dependsOn, false);
         sequence.put(SEQUENCE_KEY, seq + 1);
 
         Task task = new Task(id, title, description, status, priority, assignee, parentId, List.of(), metadata,
-                now, now, status == TaskStatus.COMPLETED ? now : null, null);
+                now, now, status == TaskStatus.COMPLETED ? now : null, null)
+                .withDependencies(dependsOn, dependencies.openOf(null, dependsOn));
         save(null, task);
+        dependencies.link(null, task);
         if (parent != null) {
             save(parent, withSubtasks(parent, append(parent.subtaskIds(), id)));
         }
@@ -106,6 +120,10 @@ final class TaskHandler {
         Instant completedAt = status != TaskStatus.COMPLETED ? null
                 : current.status() == TaskStatus.COMPLETED ? current.completedAt() : now;
         String statusReason = status == current.status() ? current.statusReason() : null;
+        List<Long> dependsOn = fields.has("depends_on") ? Dependencies.parse(fields.get("depends_on")) : current.dependsOn();
+        if (fields.has("depends_on")) {
+            dependencies.check(current.id(), dependsOn, true);
+        }
 
         Task oldParent = null;
         Task newParent = null;
@@ -120,8 +138,13 @@ final class TaskHandler {
         boolean leased = status == TaskStatus.IN_PROGRESS && current.status() == TaskStatus.IN_PROGRESS;
         Task updated = new Task(current.id(), title, description, status, priority, assignee, parentId,
                 current.subtaskIds(), metadata, current.createdAt(), now, completedAt, statusReason,
-                leased ? current.leaseExpiresAt() : null, leased ? current.leaseMillis() : null);
+                leased ? current.leaseExpiresAt() : null, leased ? current.leaseMillis() : null)
+                .withDependencies(dependsOn, dependencies.openOf(current, dependsOn));
         save(current, updated);
+        dependencies.link(current, updated);
+        // read again: the save may have changed them (a parent that depends on a task just completed)
+        oldParent = oldParent == null ? null : tasks.get(oldParent.id());
+        newParent = newParent == null ? null : tasks.get(newParent.id());
         if (oldParent != null) {
             save(oldParent, withSubtasks(oldParent, without(oldParent.subtaskIds(), current.id())));
         }
@@ -177,6 +200,10 @@ final class TaskHandler {
             throw Rejection.conflict("Task " + task.id() + " is " + task.status().wire()
                     + (task.assignee() == null ? "" : ", held by " + task.assignee())
                     + "; only a pending task can be claimed");
+        }
+        if (!task.ready()) {
+            throw Rejection.conflict("Task " + task.id() + " is waiting for its dependencies: "
+                    + Dependencies.ids(task.openDependencies()) + " not completed yet; it can be claimed once they are");
         }
         Task claimed = task.moved(TaskStatus.IN_PROGRESS, assignee, now, null,
                 leaseMillis == null ? null : now.plusMillis(leaseMillis), leaseMillis);
@@ -336,9 +363,9 @@ final class TaskHandler {
         for (Task t : held) {
             Task after = switch (policy) {
                 case RELEASE -> new Task(t.id(), t.title(), t.description(), TaskStatus.PENDING, t.priority(), null,
-                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason);
+                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason).withDependenciesOf(t);
                 case BLOCK -> new Task(t.id(), t.title(), t.description(), TaskStatus.BLOCKED, t.priority(), t.assignee(),
-                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason);
+                        t.parentTaskId(), t.subtaskIds(), t.metadata(), t.createdAt(), expiredAt, null, reason).withDependenciesOf(t);
                 case KEEP -> t;
             };
             if (after != t) {
@@ -452,12 +479,13 @@ final class TaskHandler {
             tasks.put(id, after);
         }
         out.task(id, after);
+        dependencies.saved(before, after);
     }
 
     private static Task withSubtasks(Task t, List<Long> subtaskIds) {
         return new Task(t.id(), t.title(), t.description(), t.status(), t.priority(), t.assignee(), t.parentTaskId(),
                 subtaskIds, t.metadata(), t.createdAt(), t.updatedAt(), t.completedAt(), t.statusReason(),
-                t.leaseExpiresAt(), t.leaseMillis());
+                t.leaseExpiresAt(), t.leaseMillis()).withDependenciesOf(t);
     }
 
     private static List<Long> append(List<Long> ids, long id) {

@@ -20,7 +20,7 @@ public final class TaskIndex {
     /** What an index key is grouped by. */
     public enum Family {
         ALL, STATUS, STATUS_PRIORITY, PRIORITY, ASSIGNEE, PARENT,
-        /** Pending tasks in the order {@code claim_next} takes them: see {@link #claimKey}. */
+        /** Pending tasks whose dependencies are completed, in the order {@code claim_next} takes them: see {@link #claimKey}. */
         CLAIM;
 
         byte tag() {
@@ -45,7 +45,7 @@ public final class TaskIndex {
             keys.add(key(prefix(Family.ASSIGNEE, task.assignee()), sort));
         }
         keys.add(key(prefix(Family.PARENT, task.parentTaskId() == null ? "" : task.parentTaskId().toString()), sort));
-        if (task.status() == TaskStatus.PENDING) {
+        if (task.status() == TaskStatus.PENDING && task.ready()) {
             keys.add(claimKey(task));
         }
         return keys;
@@ -56,6 +56,24 @@ public final class TaskIndex {
         return Bytes.wrap(ByteBuffer.allocate(1 + 1 + 8 + 8).put(Family.CLAIM.tag())
                 .put((byte) (Priority.CRITICAL.ordinal() - task.priority().ordinal()))
                 .putLong(micros(task.createdAt())).putLong(task.id()).array());
+    }
+
+    /**
+     * A key of the reverse dependency store: {@code dependent} waits for {@code dependency}. Both
+     * big-endian, so a range scan of one dependency finds its dependents.
+     */
+    public static Bytes dependentKey(long dependency, long dependent) {
+        return Bytes.wrap(ByteBuffer.allocate(16).putLong(dependency).putLong(dependent).array());
+    }
+
+    /** The dependency of a {@link #dependentKey}. */
+    public static long dependencyOfKey(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 0, 8).getLong();
+    }
+
+    /** The dependent of a {@link #dependentKey}. */
+    public static long dependentOfKey(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 8, 8).getLong();
     }
 
     /** When a lease runs out, then the task id: a forward scan yields the earliest first. */

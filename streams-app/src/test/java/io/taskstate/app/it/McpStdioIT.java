@@ -112,7 +112,8 @@ class McpStdioIT {
         return Stream.of(
                 Arguments.of("create_task", schema("""
                         "title": {"type": "string"}, "description": {"type": "string"}, "status": %s, "priority": %s,
-                        "assignee": {"type": "string"}, "parent_task_id": {"type": "integer"}, "metadata": {"type": "object"}
+                        "assignee": {"type": "string"}, "parent_task_id": {"type": "integer"}, "metadata": {"type": "object"},
+                        "depends_on": {"type": "array", "items": {"type": "integer"}}
                         """.formatted(status, priority), "title")),
                 Arguments.of("update_task", schema("""
                         "id": {"type": "integer"}, "updates": {"type": "object"}, "expect": {"type": "object"}

@@ -443,6 +443,16 @@ final class TaskDriver implements AutoCloseable {
         return keys;
     }
 
+    /** The keys of the reverse dependency store ({@link Dependencies#edge}). */
+    Set<Bytes> dependentKeys() {
+        KeyValueStore<Bytes, byte[]> store = driver.getKeyValueStore(TaskStores.DEPENDENTS);
+        Set<Bytes> keys = new HashSet<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
+    }
+
     /** The keys of the lease store: one per task under a lease. */
     Set<Bytes> leaseKeys() {
         KeyValueStore<Bytes, byte[]> leases = driver.getKeyValueStore(TaskStores.LEASES);
