@@ -413,6 +413,39 @@ public final class TaskStateClient implements AutoCloseable {
         return await(getTaskAsync(id));
     }
 
+    /**
+     * One page of task {@code id}'s history, oldest entry first: up to {@code limit} entries (1 to
+     * 1000) after {@code cursor}, a previous page's {@code nextCursor} ({@code null}: from the oldest).
+     * {@link TaskStateException.NotFound} if there is no such task.
+     */
+    public CompletableFuture<TaskHistoryPage> historyPageAsync(long id, int limit, String cursor) {
+        return query("api/v1/tasks/" + id + "/history?limit=" + limit + (cursor == null ? "" : "&cursor=" + encode(cursor)),
+                body -> Json.convert(body, TaskHistoryPage.class));
+    }
+
+    public TaskHistoryPage historyPage(long id, int limit, String cursor) {
+        return await(historyPageAsync(id, limit, cursor));
+    }
+
+    /** Every entry the server keeps of task {@code id}'s history (the newest {@code TASKSTATE_HISTORY_LIMIT}), oldest first. */
+    public CompletableFuture<List<TaskHistoryEntry>> historyAsync(long id) {
+        return historyFrom(id, null, new ArrayList<>());
+    }
+
+    public List<TaskHistoryEntry> history(long id) {
+        return await(historyAsync(id));
+    }
+
+    private CompletableFuture<List<TaskHistoryEntry>> historyFrom(long id, String cursor, List<TaskHistoryEntry> sofar) {
+        return historyPageAsync(id, HISTORY_PAGE, cursor).thenCompose(page -> {
+            sofar.addAll(page.entries());
+            return page.nextCursor() == null ? CompletableFuture.completedFuture(List.copyOf(sofar))
+                    : historyFrom(id, page.nextCursor(), sofar);
+        });
+    }
+
+    private static final int HISTORY_PAGE = 1000;
+
     /** One page of matching tasks, newest first, starting at {@code cursor} ({@code null} for the first page). */
     public CompletableFuture<TaskPage> queryPageAsync(TaskQuery query, String cursor) {
         return query("api/v1/tasks?" + query.toQueryString(cursor), body -> {

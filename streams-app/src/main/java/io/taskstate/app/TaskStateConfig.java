@@ -37,6 +37,7 @@ import java.util.function.Function;
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  * @param metricsAuth      whether {@code GET /metrics} is open or needs a read token (when tokens are configured)
+ * @param historyLimit     history entries kept per task, the newest; 0 keeps none
  */
 public record TaskStateConfig(
         Optional<String> bootstrapServers,
@@ -60,7 +61,8 @@ public record TaskStateConfig(
         long maxBodyBytes,
         Map<String, String> kafka,
         ApiTokens apiTokens,
-        MetricsAuth metricsAuth) {
+        MetricsAuth metricsAuth,
+        int historyLimit) {
 
     private static final Logger log = LoggerFactory.getLogger(TaskStateConfig.class);
     private static final long MIN_ROCKSDB_MEMORY = 16L << 20;
@@ -104,6 +106,10 @@ public record TaskStateConfig(
         }
     }
     public static final String MAX_BODY_BYTES = "TASKSTATE_MAX_BODY_BYTES";
+    /** History entries kept per task (the newest); 0 keeps none. */
+    public static final String HISTORY_LIMIT = "TASKSTATE_HISTORY_LIMIT";
+    /** The largest {@link #HISTORY_LIMIT}. */
+    public static final int MAX_HISTORY_LIMIT = 10_000;
     /** The largest {@link #MAX_BODY_BYTES}: a command must still fit in one Kafka record (1 MiB by default) once wrapped. */
     public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
 
@@ -125,6 +131,7 @@ public record TaskStateConfig(
             Map.entry(EMBEDDED_KAFKA_PORT, "9092"),
             Map.entry(EMBEDDED_CONTROLLER_PORT, "9093"),
             Map.entry(METRICS_AUTH, "open"),
+            Map.entry(HISTORY_LIMIT, "100"),
             Map.entry(MAX_BODY_BYTES, "1048576"));
 
     public TaskStateConfig {
@@ -153,6 +160,10 @@ public record TaskStateConfig(
         if (maxBodyBytes < 1024 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
             throw new IllegalArgumentException(MAX_BODY_BYTES + " must be from 1024 to " + MAX_BODY_BYTES_LIMIT
                     + " bytes, got " + maxBodyBytes);
+        }
+        if (historyLimit < 0 || historyLimit > MAX_HISTORY_LIMIT) {
+            throw new IllegalArgumentException(HISTORY_LIMIT + " must be from 0 (keep no history) to " + MAX_HISTORY_LIMIT
+                    + " entries per task, got " + historyLimit);
         }
         kafka = Map.copyOf(kafka);
         java.util.Objects.requireNonNull(apiTokens, "apiTokens");
@@ -203,7 +214,8 @@ public record TaskStateConfig(
                 kafka,
                 ApiTokens.parse(API_TOKENS, Optional.ofNullable(s.get(API_TOKENS)),
                         API_TOKENS_FILE, Optional.ofNullable(s.get(API_TOKENS_FILE)).map(Path::of)),
-                parse(s, METRICS_AUTH, MetricsAuth::parse, "open or read"));
+                parse(s, METRICS_AUTH, MetricsAuth::parse, "open or read"),
+                parse(s, HISTORY_LIMIT, Integer::parseInt, "an integer number of entries per task"));
     }
 
     /**
@@ -260,7 +272,7 @@ public record TaskStateConfig(
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
                 replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
-                embeddedControllerPort, maxBodyBytes, kafka, apiTokens, metricsAuth);
+                embeddedControllerPort, maxBodyBytes, kafka, apiTokens, metricsAuth, historyLimit);
     }
 
     /** Client settings and API tokens are masked: they hold credentials (sasl.jaas.config, ssl passwords). */
@@ -275,7 +287,7 @@ public record TaskStateConfig(
                 + ", rocksdbMemory=" + rocksdbMemory
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId + ", maxBodyBytes=" + maxBodyBytes
                 + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens
-                + ", metricsAuth=" + metricsAuth + "]";
+                + ", metricsAuth=" + metricsAuth + ", historyLimit=" + historyLimit + "]";
     }
 
     private static <T> T parse(Map<String, String> s, String name, Function<String, T> parser, String expected) {

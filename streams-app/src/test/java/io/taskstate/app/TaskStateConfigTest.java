@@ -36,6 +36,7 @@ class TaskStateConfigTest {
         assertThat(config.embeddedKafkaPort()).isEqualTo(9092);
         assertThat(config.embeddedControllerPort()).isEqualTo(9093);
         assertThat(config.maxBodyBytes()).isEqualTo(1024 * 1024);
+        assertThat(config.historyLimit()).isEqualTo(100);
         assertThat(config.kafka()).isEmpty();
     }
 
@@ -157,6 +158,16 @@ class TaskStateConfigTest {
         assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.INSTANCE_TIMEOUT, "5 minutes")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("TASKSTATE_INSTANCE_TIMEOUT must be an ISO-8601 duration such as PT5M, got '5 minutes'");
+    }
+
+    @Test
+    void a_history_limit_out_of_range_names_the_variable_and_the_allowed_range() {
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.HISTORY_LIMIT, "-1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_HISTORY_LIMIT must be from 0 (keep no history) to 10000 entries per task, got -1");
+        assertThatThrownBy(() -> TaskStateConfig.from(Map.of(TaskStateConfig.HISTORY_LIMIT, "lots")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("TASKSTATE_HISTORY_LIMIT must be an integer number of entries per task, got 'lots'");
     }
 
     @Test

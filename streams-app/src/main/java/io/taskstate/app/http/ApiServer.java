@@ -160,6 +160,8 @@ public final class ApiServer implements AutoCloseable {
         r.post("/api/v1/tasks", this::createTask);
         r.get("/api/v1/tasks", this::queryTasks);
         r.get("/api/v1/tasks/{id}", this::getTask);
+        TaskHistoryRoutes history = new TaskHistoryRoutes(this::queries, this::peer);
+        r.get("/api/v1/tasks/{id}/history", history::history);
         r.post("/api/v1/tasks/claim", this::claimNext);
         r.post("/api/v1/tasks/{id}/claim", ctx -> taskCommand(ctx, CommandType.CLAIM_TASK));
         r.post("/api/v1/tasks/{id}/release", ctx -> taskCommand(ctx, CommandType.RELEASE_TASK));
@@ -180,6 +182,7 @@ public final class ApiServer implements AutoCloseable {
         r.get("/internal/v1/instances", this::localInstances);
         r.get("/internal/v1/instances/{id}", this::localInstance);
         r.get("/internal/v1/tasks/{id}", this::localTask);
+        r.get("/internal/v1/tasks/{id}/history", history::local);
 
         r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
         r.get("/health/ready", this::ready);
@@ -652,7 +655,7 @@ public final class ApiServer implements AutoCloseable {
         return key;
     }
 
-    private static long taskId(Context ctx) {
+    static long taskId(Context ctx) {
         String raw = ctx.pathParam("id");
         // ASCII digits only: Long.parseLong would also take "+5" and other scripts' digits
         if (raw.length() <= 19 && !raw.isEmpty() && raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -703,7 +706,7 @@ public final class ApiServer implements AutoCloseable {
                 ctx.queryParam("title_contains"), ctx.queryParam("description_contains"));
     }
 
-    private static int limit(Context ctx) {
+    static int limit(Context ctx) {
         String raw = ctx.queryParam("limit");
         if (raw == null) {
             return DEFAULT_LIMIT;
@@ -773,11 +776,11 @@ public final class ApiServer implements AutoCloseable {
         return java.net.URLEncoder.encode(pathSegment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    static void json(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(Json.bytes(body));
     }
 
-    private static <T> void respond(Context ctx, CompletableFuture<T> future, java.util.function.Consumer<T> onSuccess) {
+    static <T> void respond(Context ctx, CompletableFuture<T> future, java.util.function.Consumer<T> onSuccess) {
         ctx.future(() -> future.handle((value, error) -> {
             try {
                 if (error != null) {

@@ -10,6 +10,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import io.taskstate.client.InstanceUpdate;
+import io.taskstate.client.TaskHistoryPage;
 import io.taskstate.client.TaskPage;
 import io.taskstate.client.TaskQuery;
 import io.taskstate.client.TaskStateClient;
@@ -38,7 +39,7 @@ import java.util.function.Function;
 
 /**
  * The MCP tools: the nine of the Task State Server, with its names, arguments and result shapes,
- * plus the claim tools. Each result is the JSON text the reference returns. Timestamps in results
+ * plus the claim tools and get_task_history. Each result is the JSON text the reference returns. Timestamps in results
  * are naive UTC ISO strings with milliseconds ({@code 2026-01-21T10:30:00.123}), so Python's
  * {@code datetime.fromisoformat()} parses them and they compare with a naive {@code datetime.now()}
  * on a UTC machine. Errors are tool results with {@code isError: true} and the HTTP API's wording.
@@ -48,7 +49,7 @@ public final class McpTools {
     public static final int DEFAULT_LIMIT = 100;
     public static final int MAX_LIMIT = 1000;
     private static final Set<String> TIME_FIELDS = Set.of("created_at", "updated_at", "completed_at", "last_heartbeat",
-            "expired_at", "lease_expires_at");
+            "expired_at", "lease_expires_at", "at");
     private static final DateTimeFormatter NAIVE_UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
     private static final Set<String> QUERY_FILTERS = Set.of("status", "priority", "assignee", "parent_task_id", "id",
@@ -150,6 +151,18 @@ public final class McpTools {
                 Example: get_task(id=5)""",
                 schema(props("id", integer("The task id")), "id"),
                 args -> Json.MAPPER.valueToTree(join(client.getTaskAsync(id(args, "id")))));
+        tool(tools, "get_task_history", """
+                Get a task's history, oldest change first: {"task_id": N, "entries": [...]}. Each entry has seq, at, \
+                command_id, client_id, type (the command that caused it: create_task, update_task, claim_task, \
+                release_task, complete_task, renew_lease, or the server's own release_expired and expire_leases), \
+                assignee (after the change), reason (why, when the server changed it itself) and changes \
+                ({"field": {"from": ..., "to": ...}}). Only the newest entries of a task are kept (100 by default). \
+                Fails with "Task N not found".
+                Example: get_task_history(id=5, limit=20)""",
+                schema(props(
+                        "id", integer("The task id"),
+                        "limit", integer("Most entries to return, the oldest kept first (1 to 1000, default 100)")), "id"),
+                this::taskHistory);
         tool(tools, "query_tasks", """
                 List tasks, newest first, as a JSON array. All filters are optional and combine: status (pending, \
                 in_progress, completed, blocked), priority (low, medium, high, critical), assignee, parent_task_id, id, \
@@ -272,6 +285,19 @@ public final class McpTools {
         TaskPage page = join(client.queryPageAsync(query, args.hasNonNull("cursor") ? text(args, "cursor") : null));
         page.tasks().forEach(t -> tasks.add(Json.MAPPER.<JsonNode>valueToTree(t)));
         return page.nextCursor() == null ? tasks : new Paged(tasks, page.nextCursor());
+    }
+
+    private JsonNode taskHistory(ObjectNode args) {
+        long id = id(args, "id");
+        long limit = args.hasNonNull("limit") ? longArg(args, "limit") : DEFAULT_LIMIT;
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new ToolError("limit must be from 1 to " + MAX_LIMIT + ", got " + limit);
+        }
+        TaskHistoryPage page = join(client.historyPageAsync(id, (int) limit, null));
+        ObjectNode result = Json.object();
+        result.put("task_id", page.taskId());
+        result.set("entries", Json.MAPPER.valueToTree(page.entries()));
+        return result;
     }
 
     private JsonNode claimNext(ObjectNode args) {

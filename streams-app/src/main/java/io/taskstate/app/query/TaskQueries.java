@@ -2,8 +2,10 @@ package io.taskstate.app.query;
 
 import io.taskstate.app.tasks.ClaimQueues;
 import io.taskstate.app.tasks.Progress;
+import io.taskstate.app.tasks.TaskHistory;
 import io.taskstate.app.tasks.TaskIndex;
 import io.taskstate.app.tasks.TaskStores;
+import io.taskstate.client.TaskHistoryEntry;
 import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Partitioning;
@@ -249,6 +251,18 @@ public final class TaskQueries {
     public Optional<Task> localTask(long id) {
         int partition = Partitioning.partitionOfTask(id, partitions);
         return Optional.ofNullable(tasks(partition).get(id));
+    }
+
+    /**
+     * Up to {@code max} history entries of task {@code id} after entry {@code afterSeq}, oldest
+     * first, from this instance's store, which must own it; empty when there is no such task.
+     */
+    public Optional<List<TaskHistoryEntry>> localHistory(long id, long afterSeq, int max) {
+        int partition = Partitioning.partitionOfTask(id, partitions);
+        if (tasks(partition).get(id) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(TaskHistory.read(store(TaskStores.HISTORY, partition), id, afterSeq, max));
     }
 
     /**

@@ -47,6 +47,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private DeadLetters deadLetters;
     private Dedup dedup;
     private TaskHandler tasks;
+    private TaskHistory history;
     private InstanceHandler instances;
     private int partition;
     private boolean expiryRequested;
@@ -54,7 +55,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** What the processor is configured with. */
     record Settings(int partitions, Duration dedupRetention, Duration instanceTimeout, ExpiryPolicy expiryPolicy,
-                    Duration expiryCheckInterval, String heartbeatsTopic, String internalTopic) {
+                    Duration expiryCheckInterval, String heartbeatsTopic, String internalTopic, int historyLimit) {
     }
 
     CommandProcessor(Settings settings, Progress progress, ClaimQueues claims) {
@@ -75,11 +76,12 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.deadLetters = new DeadLetters(context);
         this.dedup = new Dedup(context.getStateStore(TaskStores.DEDUP), context.getStateStore(TaskStores.DEDUP_EXPIRY),
                 settings.dedupRetention());
+        this.history = new TaskHistory(context.getStateStore(TaskStores.HISTORY), settings.historyLimit());
         this.tasks = new TaskHandler(settings.partitions(), partition, context.getStateStore(TaskStores.TASKS),
                 context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE),
                 context.getStateStore(TaskStores.LEASES),
                 claims.rebuild(partition, context.getStateStore(TaskStores.TASK_INDEX)),
-                context.getStateStore(TaskStores.DEPENDENTS), out);
+                context.getStateStore(TaskStores.DEPENDENTS), out, history);
         this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
                 settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);
@@ -143,6 +145,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         Instant now = timeOf(command, timestamp);
         tasks.dependencies().causedBy(command.commandId());
+        history.begin(command, now);
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);

@@ -45,6 +45,7 @@ final class TaskHandler {
     private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
     private final Dependencies dependencies;
+    private final TaskHistory history;
 
     /**
      * @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index}
@@ -52,7 +53,8 @@ final class TaskHandler {
      */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
                 KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
-                KeyValueStore<Bytes, byte[]> dependents, Output out) {
+                KeyValueStore<Bytes, byte[]> dependents, Output out, TaskHistory history) {
+        this.history = history;
         this.claimQueue = claimQueue;
         this.partitions = partitions;
         this.partition = partition;
@@ -442,7 +444,7 @@ final class TaskHandler {
         }
     }
 
-    /** Writes one change of one task: primary store, index diff and snapshot. {@code after == null} deletes. */
+    /** Writes one change of one task: primary store, index diff, history and snapshot. {@code after == null} deletes. */
     private void save(Task before, Task after) {
         Set<Bytes> oldKeys = before == null ? Set.of() : TaskIndex.keysOf(before);
         Set<Bytes> newKeys = after == null ? Set.of() : TaskIndex.keysOf(after);
@@ -478,6 +480,7 @@ final class TaskHandler {
         } else {
             tasks.put(id, after);
         }
+        history.record(before, after);
         out.task(id, after);
         dependencies.saved(before, after);
     }

@@ -14,6 +14,8 @@ public final class TaskStores {
     public static final String LEASES = "task-leases";
     /** Reverse dependency edges: dependency id then dependent id, see {@link TaskIndex#dependentKey}. */
     public static final String DEPENDENTS = "task-dependents";
+    /** The newest changes of each task, see {@link TaskHistory}. */
+    public static final String HISTORY = "task-history";
     /** Instances by id. */
     public static final String INSTANCES = "instances";
     /** The first reply to each command id, for idempotent retries. */

@@ -29,8 +29,8 @@ import org.apache.kafka.common.serialization.Serde;
  *   internal-commands ─┼─► commands (CommandProcessor) ───┼─► instances         (snapshots, by instance id)
  *   heartbeats ────────┘   stores: tasks, task-index,     ├─► replies           (by client id)
  *                          task-sequence, task-leases,    ├─► internal-commands (to other partitions, or itself)
- *                          task-dependents, instances,    └─► dead-letter       (unreadable records)
- *                          command-dedup(-expiry)
+ *                          task-dependents, task-history, └─► dead-letter       (unreadable records)
+ *                          instances, command-dedup(-expiry)
  * </pre>
  */
 public final class TopologyBuilder {
@@ -89,7 +89,7 @@ public final class TopologyBuilder {
     private static CommandProcessor processor(TaskStateConfig config, Progress progress, ClaimQueues claims) {
         return new CommandProcessor(new CommandProcessor.Settings(config.partitions(), config.dedupRetention(),
                 config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS),
-                config.topic(Topic.INTERNAL_COMMANDS)), progress, claims);
+                config.topic(Topic.INTERNAL_COMMANDS), config.historyLimit()), progress, claims);
     }
 
     /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */
@@ -100,6 +100,7 @@ public final class TopologyBuilder {
                 store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory),
                 store(TaskStores.LEASES, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEPENDENTS, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
+                store(TaskStores.HISTORY, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
                 store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));

@@ -49,13 +49,13 @@ class McpHttpIT {
     }
 
     @Test
-    void tools_list_offers_the_same_thirteen_tools_as_stdio() {
+    void tools_list_offers_the_same_fourteen_tools_as_stdio() {
         List<String> names = mcp.tools().stream().map(t -> t.get("name").asText()).toList();
 
         assertThat(names).containsExactlyInAnyOrder(
                 "create_task", "update_task", "delete_task", "get_task", "query_tasks",
                 "get_instance_state", "set_instance_state", "list_active_instances", "heartbeat",
-                "claim_task", "claim_next_task", "release_task", "complete_task");
+                "claim_task", "claim_next_task", "release_task", "complete_task", "get_task_history");
     }
 
     @Test

@@ -410,6 +410,15 @@ final class TaskDriver implements AutoCloseable {
         return all;
     }
 
+    /** Task {@code id}'s history entries, oldest first. */
+    List<io.taskstate.client.TaskHistoryEntry> history(long id) {
+        return TaskHistory.read(historyStore(), id, 0, Integer.MAX_VALUE);
+    }
+
+    KeyValueStore<Bytes, byte[]> historyStore() {
+        return driver.getKeyValueStore(TaskStores.HISTORY);
+    }
+
     KeyValueStore<Bytes, byte[]> index() {
         return driver.getKeyValueStore(TaskStores.TASK_INDEX);
     }
