@@ -141,6 +141,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         Instant now = timeOf(command, timestamp);
+        out.cause(type.wire(), command.clientId(), now);
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);
@@ -250,6 +251,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                     + partition + ", but it belongs on " + instances.partitionOf(heartbeat.instanceId()));
             return;
         }
+        out.cause("heartbeat", heartbeat.clientId(), Instant.ofEpochMilli(record.timestamp()));
         Instance instance = instances.heartbeat(heartbeat.instanceId(), Instant.ofEpochMilli(record.timestamp()));
         if (heartbeat.wantsReply()) {
             out.reply(new Reply(heartbeat.commandId(), heartbeat.clientId(), Outcome.OK, null, Json.MAPPER.valueToTree(instance)));

@@ -415,7 +415,7 @@ final class TaskHandler {
         }
     }
 
-    /** Writes one change of one task: primary store, index diff and snapshot. {@code after == null} deletes. */
+    /** Writes one change of one task: primary store, index diff, snapshot and event. {@code after == null} deletes. */
     private void save(Task before, Task after) {
         Set<Bytes> oldKeys = before == null ? Set.of() : TaskIndex.keysOf(before);
         Set<Bytes> newKeys = after == null ? Set.of() : TaskIndex.keysOf(after);
@@ -452,6 +452,7 @@ final class TaskHandler {
             tasks.put(id, after);
         }
         out.task(id, after);
+        out.taskEvent(before, after);
     }
 
     private static Task withSubtasks(Task t, List<Long> subtaskIds) {
