@@ -486,6 +486,29 @@ public final class TaskStateClient implements AutoCloseable {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, 0), false);
     }
 
+    // ---- live updates
+
+    /**
+     * Delivers every change matching {@code filter} to {@code listener}, from now on, until the
+     * returned subscription is closed; reconnects by itself after a broken connection, resuming
+     * where it left off. Returns once the stream is positioned: every change committed after that
+     * is delivered, in order for each task.
+     *
+     * @throws TaskStateException.Invalid when the server refuses the filter
+     */
+    public Subscription subscribe(EventFilter filter, java.util.function.Consumer<TaskEvent> listener) {
+        return Subscription.open(http, filter, null, listener);
+    }
+
+    /**
+     * Like {@link #subscribe(EventFilter, java.util.function.Consumer)}, but delivers the changes
+     * after {@code afterEventId} first: the {@link TaskEvent#id()} (or {@link Subscription#lastEventId()})
+     * a listener kept, so a coordinator that restarts misses nothing within the server's retention.
+     */
+    public Subscription subscribe(EventFilter filter, String afterEventId, java.util.function.Consumer<TaskEvent> listener) {
+        return Subscription.open(http, filter, afterEventId, listener);
+    }
+
     @Override
     public void close() {
         CommandChannel c = channel;

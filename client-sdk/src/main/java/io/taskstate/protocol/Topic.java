@@ -26,7 +26,13 @@ public enum Topic {
     /** One reply per command, keyed by the client id that sent it. */
     REPLIES("replies", "delete", Duration.ofHours(1)),
     /** Records the app could not read, with the reason in headers. */
-    DEAD_LETTER("dead-letter", "delete", Duration.ofDays(7));
+    DEAD_LETTER("dead-letter", "delete", Duration.ofDays(7)),
+    /**
+     * One event per change of a task or instance, written in the same transaction as the change and
+     * keyed by task or instance id (so in order per task): the source of the live updates stream.
+     * Its retention is configurable; this is the default.
+     */
+    EVENTS("events", "delete", Duration.ofHours(24));
 
     public static final String DEFAULT_PREFIX = "taskstate.";
 
@@ -46,6 +52,11 @@ public enum Topic {
 
     /** Topic-level configs to create it with. */
     public Map<String, String> configs() {
+        return configs(retention);
+    }
+
+    /** Topic-level configs to create it with, keeping records for {@code retention} ({@code null}: forever). */
+    public Map<String, String> configs(Duration retention) {
         return retention == null
                 ? Map.of("cleanup.policy", cleanupPolicy)
                 : Map.of("cleanup.policy", cleanupPolicy, "retention.ms", Long.toString(retention.toMillis()));

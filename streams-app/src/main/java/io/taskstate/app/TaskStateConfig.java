@@ -53,6 +53,7 @@ public record TaskStateConfig(
         Duration expiryCheckInterval,
         Duration commandTimeout,
         Duration dedupRetention,
+        Duration eventsRetention,
         long rocksdbMemory,
         String topicPrefix,
         String applicationId,
@@ -80,6 +81,8 @@ public record TaskStateConfig(
     public static final String EXPIRY_CHECK_INTERVAL = "TASKSTATE_EXPIRY_CHECK_INTERVAL";
     public static final String COMMAND_TIMEOUT = "TASKSTATE_COMMAND_TIMEOUT";
     public static final String DEDUP_RETENTION = "TASKSTATE_DEDUP_RETENTION";
+    /** How long the events topic keeps changes, so how far back a live-updates stream can resume. */
+    public static final String EVENTS_RETENTION = "TASKSTATE_EVENTS_RETENTION";
     /** Bytes all RocksDB stores of the instance share (block cache and memtables), e.g. {@code 128m}. */
     public static final String ROCKSDB_MEMORY = "TASKSTATE_ROCKSDB_MEMORY";
     public static final String TOPIC_PREFIX = "TASKSTATE_TOPIC_PREFIX";
@@ -125,6 +128,7 @@ public record TaskStateConfig(
             Map.entry(EXPIRY_CHECK_INTERVAL, "PT1S"),
             Map.entry(COMMAND_TIMEOUT, "PT10S"),
             Map.entry(DEDUP_RETENTION, "P7D"),
+            Map.entry(EVENTS_RETENTION, "PT24H"),
             Map.entry(ROCKSDB_MEMORY, "128m"),
             Map.entry(TOPIC_PREFIX, Topic.DEFAULT_PREFIX),
             Map.entry(APPLICATION_ID, "taskstate"),
@@ -154,6 +158,7 @@ public record TaskStateConfig(
         requirePositive(EXPIRY_CHECK_INTERVAL, expiryCheckInterval);
         requirePositive(COMMAND_TIMEOUT, commandTimeout);
         requirePositive(DEDUP_RETENTION, dedupRetention);
+        requirePositive(EVENTS_RETENTION, eventsRetention);
         if (rocksdbMemory < MIN_ROCKSDB_MEMORY) {
             throw new IllegalArgumentException(ROCKSDB_MEMORY + " must be at least 16m (16 MiB), got " + rocksdbMemory + " bytes");
         }
@@ -205,6 +210,7 @@ public record TaskStateConfig(
                 parse(s, EXPIRY_CHECK_INTERVAL, Duration::parse, "an ISO-8601 duration such as PT1S"),
                 parse(s, COMMAND_TIMEOUT, Duration::parse, "an ISO-8601 duration such as PT10S"),
                 parse(s, DEDUP_RETENTION, Duration::parse, "an ISO-8601 duration such as P7D"),
+                parse(s, EVENTS_RETENTION, Duration::parse, "an ISO-8601 duration such as PT24H"),
                 parse(s, ROCKSDB_MEMORY, TaskStateConfig::parseBytes, "a size in bytes, or with k, m or g (KiB, MiB, GiB) such as 128m"),
                 s.get(TOPIC_PREFIX),
                 s.get(APPLICATION_ID),
@@ -271,7 +277,7 @@ public record TaskStateConfig(
 
     public TaskStateConfig withBootstrapServers(String servers) {
         return new TaskStateConfig(Optional.of(servers), httpHost, advertisedHost, httpPort, dataDir, partitions,
-                replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
+                replicationFactor, standbyReplicas, instanceTimeout, expiryPolicy, expiryCheckInterval, commandTimeout, dedupRetention, eventsRetention, rocksdbMemory, topicPrefix, applicationId, embeddedKafkaPort,
                 embeddedControllerPort, maxBodyBytes, kafka, apiTokens, metricsAuth, historyLimit);
     }
 
@@ -283,7 +289,7 @@ public record TaskStateConfig(
                 + ", standbyReplicas=" + standbyReplicas + ", dataDir=" + dataDir + ", partitions=" + partitions
                 + ", replicationFactor=" + replicationFactor + ", instanceTimeout=" + instanceTimeout
                 + ", expiryPolicy=" + expiryPolicy + ", expiryCheckInterval=" + expiryCheckInterval
-                + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention
+                + ", commandTimeout=" + commandTimeout + ", dedupRetention=" + dedupRetention + ", eventsRetention=" + eventsRetention
                 + ", rocksdbMemory=" + rocksdbMemory
                 + ", topicPrefix=" + topicPrefix + ", applicationId=" + applicationId + ", maxBodyBytes=" + maxBodyBytes
                 + ", kafka=" + kafka.keySet() + " (values masked), apiTokens=" + apiTokens

@@ -97,6 +97,7 @@ public final class TaskStateServer implements AutoCloseable {
                 .build();
         api = new ApiServer(c.httpHost(), c.httpPort(), writer, c.commandTimeout(), c.apiTokens(), c.maxBodyBytes(),
                 metrics.registry(), c.metricsAuth() == TaskStateConfig.MetricsAuth.READ);
+        api.attachEvents(clientProperties(c), c.topic(Topic.EVENTS), c.partitions());
         httpPort = api.start();
 
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);

@@ -62,7 +62,8 @@ final class Topics {
         wanted.forEach((name, topic) -> {
             if (!existing.contains(name)) {
                 Optional<Short> rf = config.replicationFactor() < 0 ? Optional.empty() : Optional.of(config.replicationFactor());
-                missing.add(new NewTopic(name, Optional.of(config.partitions()), rf).configs(topic.configs()));
+                missing.add(new NewTopic(name, Optional.of(config.partitions()), rf).configs(
+                        topic == Topic.EVENTS ? topic.configs(config.eventsRetention()) : topic.configs()));
             }
         });
         if (!missing.isEmpty()) {

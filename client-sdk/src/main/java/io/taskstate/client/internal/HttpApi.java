@@ -53,6 +53,39 @@ public final class HttpApi {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))).thenApply(Answer::body);
     }
 
+    /**
+     * Opens a Server-Sent Events stream at {@code pathAndQuery}, resuming after {@code lastEventId}
+     * when not {@code null}; returns once the answer's headers arrived. The timeout bounds only
+     * the wait for them.
+     *
+     * @throws Problem on a non-2xx answer
+     */
+    public java.io.InputStream stream(String pathAndQuery, String lastEventId) throws IOException, InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET().timeout(timeout)
+                .header("Accept", "text/event-stream");
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        if (lastEventId != null) {
+            builder.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<java.io.InputStream> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() / 100 == 2) {
+            return response.body();
+        }
+        byte[] body;
+        try (java.io.InputStream in = response.body()) {
+            body = in.readAllBytes();
+        }
+        JsonNode problem;
+        try {
+            problem = body.length == 0 ? Json.object() : Json.tree(body);
+        } catch (IOException e) {
+            problem = Json.object();
+        }
+        throw new Problem(response.statusCode(), problem.path("detail").asText("HTTP " + response.statusCode()));
+    }
+
     private CompletableFuture<Answer> send(HttpRequest.Builder builder) {
         builder.timeout(timeout).header("Accept", "application/json");
         if (authorization != null) {

@@ -87,6 +87,7 @@ public final class ApiServer implements AutoCloseable {
     private final HttpServletStreamableServerTransportProvider mcpTransport;
     private final GracefulHandler inFlight = new GracefulHandler();
     private volatile TaskQueries queries;
+    private volatile EventsRoute events;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
@@ -175,6 +176,8 @@ public final class ApiServer implements AutoCloseable {
         r.get("/api/v1/instances/{id}", this::getInstance);
         r.get("/api/v1/instances", this::listInstances);
 
+        r.get(EventsRoute.PATH, ctx -> events().handle(ctx));
+
         r.get("/api/v1/admin/check", this::check);
         r.get("/internal/v1/check", this::localCheck);
         r.get("/internal/v1/tasks", this::localQuery);
@@ -228,6 +231,22 @@ public final class ApiServer implements AutoCloseable {
         this.streamsState = state;
     }
 
+    /**
+     * Serves the live updates stream ({@code GET /api/v1/events}) from {@code topic}, read with the
+     * consumer settings {@code kafka}; until then it answers 503.
+     */
+    public void attachEvents(Map<String, Object> kafka, String topic, int partitions) {
+        this.events = new EventsRoute(kafka, topic, partitions);
+    }
+
+    private EventsRoute events() {
+        EventsRoute e = events;
+        if (e == null) {
+            throw new ApiException(503, "The events stream is not ready yet; retry shortly");
+        }
+        return e;
+    }
+
     /** Requests being handled right now. */
     public long requestsInFlight() {
         return inFlight.getCurrentRequestCount();
@@ -236,6 +255,10 @@ public final class ApiServer implements AutoCloseable {
     /** Stops accepting connections, answers the requests in flight (up to {@link #STOP_TIMEOUT}), then stops. */
     @Override
     public void close() {
+        EventsRoute e = events;
+        if (e != null) {
+            e.close(); // open streams end at once, so stopping does not wait them out
+        }
         app.stop();
     }
 

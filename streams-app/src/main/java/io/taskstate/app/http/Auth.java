@@ -20,6 +20,7 @@ import java.util.Optional;
  * {@code /health/*} is open, and so is {@code /metrics} unless configured to need read; {@code /api/v1/admin/*} and {@code /internal/v1/check} need admin;
  * the other {@code /internal/*} routes (instances asking each other) need read; {@code /mcp}
  * needs write, since its tools write; otherwise GET needs read and every other method write.
+ * The events stream also takes the token as {@code ?access_token=}, for browsers' EventSource.
  * Answers are 401 (no token, or one that is not configured) and 403 (a token of too weak a role),
  * as problem details that never repeat the token.
  */
@@ -92,7 +93,12 @@ final class Auth {
         if (needed.isEmpty()) {
             return;
         }
-        Optional<Refusal> refusal = refusal(ctx.header(HEADER), needed.get(), ctx.method().name(), ctx.path());
+        String authorization = ctx.header(HEADER);
+        if (authorization == null && endpoint.path.equals(EventsRoute.PATH) && ctx.queryParam("access_token") != null) {
+            // a browser's EventSource cannot send headers, so the events stream also takes the token in its URL
+            authorization = "Bearer " + ctx.queryParam("access_token");
+        }
+        Optional<Refusal> refusal = refusal(authorization, needed.get(), ctx.method().name(), ctx.path());
         if (refusal.isPresent()) {
             if (refusal.get().status() == 401) {
                 ctx.header("WWW-Authenticate", CHALLENGE);

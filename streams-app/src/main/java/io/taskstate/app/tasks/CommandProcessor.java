@@ -146,6 +146,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
         Instant now = timeOf(command, timestamp);
         tasks.dependencies().causedBy(command.commandId());
         history.begin(command, now);
+        out.cause(type.wire(), command.clientId(), now);
         Dedup.Entry entry;
         try {
             entry = apply(type, command, now);
@@ -267,6 +268,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                     + partition + ", but it belongs on " + instances.partitionOf(heartbeat.instanceId()));
             return;
         }
+        out.cause("heartbeat", heartbeat.clientId(), Instant.ofEpochMilli(record.timestamp()));
         Instance instance = instances.heartbeat(heartbeat.instanceId(), Instant.ofEpochMilli(record.timestamp()));
         if (heartbeat.wantsReply()) {
             out.reply(new Reply(heartbeat.commandId(), heartbeat.clientId(), Outcome.OK, null, Json.MAPPER.valueToTree(instance)));

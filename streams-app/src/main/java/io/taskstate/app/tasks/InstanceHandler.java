@@ -237,8 +237,9 @@ final class InstanceHandler {
     }
 
     private void save(Instance instance) {
+        boolean created = instances.get(instance.instanceId()) == null;
         instances.put(instance.instanceId(), instance.stored());
-        out.instance(instance);
+        out.instance(created, instance.at(out.changedAt(), timeout));
     }
 
     private static Instance withCurrentTask(Instance i, Long taskId, Instant expiredAt) {

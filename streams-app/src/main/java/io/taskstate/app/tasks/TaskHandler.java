@@ -444,7 +444,7 @@ final class TaskHandler {
         }
     }
 
-    /** Writes one change of one task: primary store, index diff, history and snapshot. {@code after == null} deletes. */
+    /** Writes one change of one task: primary store, index diff, history, snapshot and event. {@code after == null} deletes. */
     private void save(Task before, Task after) {
         Set<Bytes> oldKeys = before == null ? Set.of() : TaskIndex.keysOf(before);
         Set<Bytes> newKeys = after == null ? Set.of() : TaskIndex.keysOf(after);
@@ -483,6 +483,7 @@ final class TaskHandler {
         history.record(before, after);
         out.task(id, after);
         dependencies.saved(before, after);
+        out.taskEvent(before, after);
     }
 
     private static Task withSubtasks(Task t, List<Long> subtaskIds) {

@@ -29,8 +29,8 @@ import org.apache.kafka.common.serialization.Serde;
  *   internal-commands ─┼─► commands (CommandProcessor) ───┼─► instances         (snapshots, by instance id)
  *   heartbeats ────────┘   stores: tasks, task-index,     ├─► replies           (by client id)
  *                          task-sequence, task-leases,    ├─► internal-commands (to other partitions, or itself)
- *                          task-dependents, task-history, └─► dead-letter       (unreadable records)
- *                          instances, command-dedup(-expiry)
+ *                          task-dependents, task-history, ├─► events            (one per change, by task or instance id)
+ *                          instances, command-dedup(-expiry) └─► dead-letter    (unreadable records)
  * </pre>
  */
 public final class TopologyBuilder {
@@ -43,6 +43,8 @@ public final class TopologyBuilder {
     static final String COMMANDS_SINK = "task-commands-sink";
     static final String REPLIES_SINK = "replies-sink";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    static final String TASK_EVENTS_SINK = "task-events-sink";
+    static final String INSTANCE_EVENTS_SINK = "instance-events-sink";
 
     /** Header naming why a record went to the dead-letter topic. */
     public static final String DEAD_LETTER_REASON = "taskstate.dead-letter.reason";
@@ -77,6 +79,11 @@ public final class TopologyBuilder {
         topology.addSink(REPLIES_SINK, config.topic(Topic.REPLIES), new ByteArraySerializer(), new ByteArraySerializer(),
                 COMMANDS_PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, config.topic(Topic.DEAD_LETTER), new ByteArraySerializer(),
+                new ByteArraySerializer(), COMMANDS_PROCESSOR);
+        // two sinks into one topic: task events go where their task lives, instance events where their instance does
+        topology.addSink(TASK_EVENTS_SINK, config.topic(Topic.EVENTS), new ByteArraySerializer(), new ByteArraySerializer(),
+                byTaskId(), COMMANDS_PROCESSOR);
+        topology.addSink(INSTANCE_EVENTS_SINK, config.topic(Topic.EVENTS), new ByteArraySerializer(),
                 new ByteArraySerializer(), COMMANDS_PROCESSOR);
         return topology;
     }

@@ -72,6 +72,7 @@ final class TaskDriver implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> heartbeats;
     private final TestOutputTopic<byte[], byte[]> instanceSnapshots;
     private final TestOutputTopic<byte[], byte[]> sentCommands;
+    private final TestOutputTopic<byte[], byte[]> events;
     private final ClaimQueues claims;
     private Instant clock = START;
     private Instant wallClock = START;
@@ -81,6 +82,7 @@ final class TaskDriver implements AutoCloseable {
     private List<TestRecord<byte[], byte[]>> lastDeadLetters = List.of();
     private List<TestRecord<byte[], byte[]>> lastInstanceSnapshots = List.of();
     private List<TestRecord<byte[], byte[]>> lastSentCommands = List.of();
+    private final List<TestRecord<byte[], byte[]>> lastEvents = new ArrayList<>();
 
     private TaskDriver(TaskStateConfig config) {
         this.claims = new ClaimQueues(config.partitions());
@@ -108,6 +110,7 @@ final class TaskDriver implements AutoCloseable {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         sentCommands = driver.createOutputTopic(config.topic(Topic.INTERNAL_COMMANDS),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        events = driver.createOutputTopic(config.topic(Topic.EVENTS), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The processor as partition 0 of {@code partitions}. */
@@ -326,6 +329,8 @@ final class TaskDriver implements AutoCloseable {
         lastDeadLetters = deadLetters.readRecordsToList();
         lastInstanceSnapshots = instanceSnapshots.readRecordsToList();
         lastSentCommands = sentCommands.readRecordsToList();
+        lastEvents.clear();
+        lastEvents.addAll(events.readRecordsToList());
     }
 
     private static byte[] routingKey(Command command) {
@@ -347,6 +352,11 @@ final class TaskDriver implements AutoCloseable {
                 .map(r -> new Snapshot(Long.parseLong(new String(r.key(), StandardCharsets.UTF_8)),
                         r.value() == null ? null : Json.read(r.value(), Task.class)))
                 .toList();
+    }
+
+    /** The change events of the last record, in order: key (task or instance id) and JSON value. */
+    List<TestRecord<byte[], byte[]>> lastEvents() {
+        return List.copyOf(lastEvents);
     }
 
     List<TestRecord<byte[], byte[]>> lastReplyRecords() {
