@@ -44,11 +44,13 @@ final class TaskHandler {
     private final KeyValueStore<String, Long> sequence;
     private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
+    private final TaskStats stats;
 
     /** @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index} */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
                 KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
-                Output out) {
+                Output out, TaskStats stats) {
+        this.stats = stats;
         this.claimQueue = claimQueue;
         this.partitions = partitions;
         this.partition = partition;
@@ -417,6 +419,7 @@ final class TaskHandler {
 
     /** Writes one change of one task: primary store, index diff and snapshot. {@code after == null} deletes. */
     private void save(Task before, Task after) {
+        stats.apply(before, after);
         Set<Bytes> oldKeys = before == null ? Set.of() : TaskIndex.keysOf(before);
         Set<Bytes> newKeys = after == null ? Set.of() : TaskIndex.keysOf(after);
         for (Bytes k : oldKeys) {

@@ -12,6 +12,8 @@ public final class TaskStores {
     public static final String SEQUENCE_NEXT = "next";
     /** Leased tasks by when their lease runs out, see {@link TaskIndex#leaseKey}. */
     public static final String LEASES = "task-leases";
+    /** Task counts by status, priority and assignee, see {@link TaskStats}. */
+    public static final String STATS = "task-stats";
     /** Instances by id. */
     public static final String INSTANCES = "instances";
     /** The first reply to each command id, for idempotent retries. */

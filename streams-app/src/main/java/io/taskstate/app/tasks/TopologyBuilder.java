@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.Serde;
  *   internal-commands ─┼─► commands (CommandProcessor) ───┼─► instances         (snapshots, by instance id)
  *   heartbeats ────────┘   stores: tasks, task-index,     ├─► replies           (by client id)
  *                          task-sequence, instances,      ├─► internal-commands (to other partitions, or itself)
- *                          command-dedup(-expiry)         └─► dead-letter       (unreadable records)
+ *                          task-stats, command-dedup(-expiry) └─► dead-letter   (unreadable records)
  * </pre>
  */
 public final class TopologyBuilder {
@@ -98,6 +98,7 @@ public final class TopologyBuilder {
                 store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory),
                 store(TaskStores.LEASES, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
+                store(TaskStores.STATS, Serdes.String(), Serdes.Long(), inMemory),
                 store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
                 store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));
