@@ -173,6 +173,30 @@ public final class TaskQuery {
         return metadata;
     }
 
+    public Instant createdAfter() {
+        return createdAfter;
+    }
+
+    public Instant createdBefore() {
+        return createdBefore;
+    }
+
+    public Instant updatedAfter() {
+        return updatedAfter;
+    }
+
+    public Instant updatedBefore() {
+        return updatedBefore;
+    }
+
+    public Instant completedAfter() {
+        return completedAfter;
+    }
+
+    public Instant completedBefore() {
+        return completedBefore;
+    }
+
     public TaskSort sort() {
         return sort;
     }

@@ -53,6 +53,28 @@ public final class HttpApi {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))).thenApply(Answer::body);
     }
 
+    /**
+     * GETs {@code pathAndQuery} and answers the body as a stream, to read as it arrives (close it);
+     * a non-2xx answer fails with its problem details instead.
+     */
+    public CompletableFuture<java.io.InputStream> stream(String pathAndQuery) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET().timeout(timeout);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        return http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
+            if (response.statusCode() / 100 == 2) {
+                return response.body();
+            }
+            try (java.io.InputStream in = response.body()) {
+                JsonNode body = Json.tree(in.readAllBytes());
+                throw new Problem(response.statusCode(), body == null ? "HTTP " + response.statusCode() : body.path("detail").asText(body.toString()));
+            } catch (IOException e) {
+                throw new Problem(response.statusCode(), "Unreadable answer from " + pathAndQuery + ": " + e.getMessage());
+            }
+        });
+    }
+
     private CompletableFuture<Answer> send(HttpRequest.Builder builder) {
         builder.timeout(timeout).header("Accept", "application/json");
         if (authorization != null) {
