@@ -68,7 +68,7 @@ public final class Subscription implements AutoCloseable {
 
     /** Opens the stream (after {@link #lastId}, if any) and reads its first frame, the position it starts at. */
     private BufferedReader connect() throws IOException, InterruptedException {
-        InputStream in = http.stream(path, lastId);
+        InputStream in = http.stream(path, "text/event-stream", lastId);
         current = in;
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         if (!readFrame(reader)) {

@@ -15,6 +15,8 @@ import io.taskstate.protocol.Reply;
 import io.taskstate.protocol.Task;
 import io.taskstate.protocol.Topic;
 import java.net.URI;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -132,6 +134,34 @@ public final class TaskStateClient implements AutoCloseable {
 
     public Task updateTask(long id, TaskUpdate update) {
         return await(updateTaskAsync(id, update));
+    }
+
+    /**
+     * Creates many tasks at once: every command is sent before any reply is awaited, so the batch
+     * costs about one round trip. One result per task, in order; a refused task does not stop the others.
+     */
+    public List<BulkResult> createTasks(List<NewTask> tasks) {
+        return awaitEach(tasks.stream().map(this::createTaskAsync).toList());
+    }
+
+    /** Applies many updates at once (task id to update, in the map's order), pipelined as {@link #createTasks}. */
+    public List<BulkResult> updateTasks(Map<Long, TaskUpdate> updates) {
+        return awaitEach(updates.entrySet().stream().map(e -> updateTaskAsync(e.getKey(), e.getValue())).toList());
+    }
+
+    private static List<BulkResult> awaitEach(List<CompletableFuture<Task>> sent) {
+        List<BulkResult> results = new ArrayList<>();
+        for (CompletableFuture<Task> f : sent) {
+            try {
+                results.add(new BulkResult(await(f), null));
+            } catch (TaskStateException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                results.add(new BulkResult(null, e));
+            }
+        }
+        return results;
     }
 
     public CompletableFuture<DeletedTasks> deleteTaskAsync(long id) {
@@ -458,6 +488,34 @@ public final class TaskStateClient implements AutoCloseable {
 
     public TaskPage queryPage(TaskQuery query, String cursor) {
         return await(queryPageAsync(query, cursor));
+    }
+
+    /**
+     * Every task {@code query} matches, in its order, as {@code ndjson} (one task JSON per line) or
+     * {@code csv} (a header row, then one task per row), streamed by the server as it reads: read the
+     * stream as it comes and close it. The query's page size does not apply.
+     */
+    public InputStream exportTasks(TaskQuery query, String format) {
+        String params = String.join("&", query.filterParams());
+        String path = "api/v1/tasks/export?format=" + java.net.URLEncoder.encode(format, java.nio.charset.StandardCharsets.UTF_8)
+                + (params.isEmpty() ? "" : "&" + params);
+        try {
+            return http.stream(path, "*/*", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure(e, null);
+        } catch (IOException | RuntimeException e) {
+            throw failure(e, null);
+        }
+    }
+
+    /** Task counts by status, priority and assignee over every partition, and the oldest pending task. */
+    public CompletableFuture<TaskStats> statsAsync() {
+        return query("api/v1/stats", body -> Json.convert(body, TaskStats.class));
+    }
+
+    public TaskStats stats() {
+        return await(statsAsync());
     }
 
     /** Every matching task, newest first, fetched a page at a time as the stream is consumed. */

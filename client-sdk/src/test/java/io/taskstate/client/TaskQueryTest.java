@@ -46,4 +46,14 @@ class TaskQueryTest {
         assertThat(pending.toQueryString(null)).isEqualTo("status=pending");
         assertThat(narrowed.toQueryString(null)).isEqualTo("status=pending&assignee=worker-2");
     }
+
+    @Test
+    void metadata_time_and_sort_are_named_as_the_http_api_names_them() {
+        TaskQuery query = TaskQuery.all().status(TaskStatus.IN_PROGRESS).metadata("team", "back end").metadata("retries", 3)
+                .updatedBefore(java.time.Instant.parse("2026-01-21T10:00:00Z"))
+                .sort(new io.taskstate.protocol.TaskSort(io.taskstate.protocol.TaskSort.Field.PRIORITY, true));
+
+        assertThat(query.toQueryString(null)).isEqualTo("status=in_progress&metadata.team=back+end&metadata.retries=3"
+                + "&updated_before=2026-01-21T10%3A00%3A00Z&sort=priority&order=asc");
+    }
 }

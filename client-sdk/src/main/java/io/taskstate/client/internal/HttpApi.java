@@ -55,14 +55,15 @@ public final class HttpApi {
 
     /**
      * Opens a Server-Sent Events stream at {@code pathAndQuery}, resuming after {@code lastEventId}
-     * when not {@code null}; returns once the answer's headers arrived. The timeout bounds only
+     * when not {@code null}, asking for {@code accept}; returns once the answer's headers arrived
+     * (read the body as it arrives, and close it). The timeout bounds only
      * the wait for them.
      *
      * @throws Problem on a non-2xx answer
      */
-    public java.io.InputStream stream(String pathAndQuery, String lastEventId) throws IOException, InterruptedException {
+    public java.io.InputStream stream(String pathAndQuery, String accept, String lastEventId) throws IOException, InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(pathAndQuery)).GET().timeout(timeout)
-                .header("Accept", "text/event-stream");
+                .header("Accept", accept);
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }

@@ -30,7 +30,8 @@ import picocli.CommandLine.Parameters;
         description = "Create, read, update, delete and claim tasks. Writes go to Kafka, reads to the HTTP API.",
         subcommands = {TaskCommand.Create.class, TaskCommand.Get.class, TaskCommand.ListTasks.class,
                 TaskCommand.Update.class, TaskCommand.Delete.class, TaskCommand.Claim.class,
-                TaskCommand.ClaimNext.class, TaskCommand.Complete.class, TaskCommand.Release.class},
+                TaskCommand.ClaimNext.class, TaskCommand.Complete.class, TaskCommand.Release.class,
+                TaskTransfer.Import.class, TaskTransfer.Export.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:unexpected failure", "2:usage error", "3:nothing available (claim-next)",
                 "4:not found", "5:invalid input", "6:conflict", "7:timeout or unavailable"})
@@ -98,28 +99,10 @@ public final class TaskCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List tasks, newest first. Every filter given must match; text filters are case-insensitive.")
+            description = "List tasks, newest first unless --sort says otherwise. Every filter given must match; text filters are case-insensitive.")
     static final class ListTasks extends ClientCommand {
-        @Option(names = "--status", paramLabel = "STATUS", description = "pending, in_progress, completed or blocked.")
-        String status;
-
-        @Option(names = "--priority", paramLabel = "PRIORITY", description = "low, medium, high or critical.")
-        String priority;
-
-        @Option(names = "--assignee", paramLabel = "NAME", description = "Only tasks assigned to NAME.")
-        String assignee;
-
-        @Option(names = "--parent", paramLabel = "ID", description = "Only subtasks of task ID.")
-        Long parent;
-
-        @Option(names = "--root", description = "Only tasks without a parent.")
-        boolean root;
-
-        @Option(names = "--title-contains", paramLabel = "TEXT", description = "Title contains TEXT (literally, any case).")
-        String titleContains;
-
-        @Option(names = "--description-contains", paramLabel = "TEXT", description = "Description contains TEXT.")
-        String descriptionContains;
+        @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Filters and order:%n")
+        QueryOptions filters = new QueryOptions();
 
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
                 description = "At most N tasks, 1 to 1000 (default ${DEFAULT-VALUE}).")
@@ -130,29 +113,7 @@ public final class TaskCommand {
 
         @Override
         int run(TaskStateClient client, Output out) {
-            TaskQuery q = TaskQuery.all();
-            if (status != null) {
-                q = q.status(TaskStatus.parse(status).orElseThrow(() -> new TaskStateException.Invalid(
-                        "Invalid status. Must be one of: " + TaskStatus.VALID, null)));
-            }
-            if (priority != null) {
-                q = q.priority(priority(priority));
-            }
-            if (assignee != null) {
-                q = q.assignee(assignee);
-            }
-            if (parent != null) {
-                q = q.parent(parent);
-            }
-            if (root) {
-                q = q.rootsOnly();
-            }
-            if (titleContains != null) {
-                q = q.titleContains(titleContains);
-            }
-            if (descriptionContains != null) {
-                q = q.descriptionContains(descriptionContains);
-            }
+            TaskQuery q = filters.query();
             if (all) {
                 List<Task> tasks;
                 try (var stream = client.queryTasks(q.pageSize(1000))) {

@@ -31,7 +31,7 @@ import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
-import io.taskstate.protocol.TaskStatus;
+import io.taskstate.protocol.TaskSort;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -66,8 +66,6 @@ public final class ApiServer implements AutoCloseable {
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
-    private static final Set<String> QUERY_PARAMS = Set.of("status", "priority", "assignee", "parent_task_id", "root",
-            "title_contains", "description_contains", "limit", "cursor");
 
     /** Where the metrics answer, in Prometheus text format. */
     public static final String METRICS_PATH = "/metrics";
@@ -160,6 +158,10 @@ public final class ApiServer implements AutoCloseable {
         r.before(Context::bodyAsBytes);
         r.post("/api/v1/tasks", this::createTask);
         r.get("/api/v1/tasks", this::queryTasks);
+        // before /api/v1/tasks/{id}, which would take "bulk" and "export" for ids
+        new BulkRoutes(writer).register(r);
+        new ExportRoute(this).register(r);
+        new StatsRoutes(this).register(r);
         r.get("/api/v1/tasks/{id}", this::getTask);
         TaskHistoryRoutes history = new TaskHistoryRoutes(this::queries, this::peer);
         r.get("/api/v1/tasks/{id}/history", history::history);
@@ -545,25 +547,35 @@ public final class ApiServer implements AutoCloseable {
 
     private void queryTasks(Context ctx) {
         TaskFilter filter = filter(ctx);
+        TaskSort sort = TaskQueryParams.sort(ctx);
         int limit = limit(ctx);
-        Cursor cursor = cursor(ctx);
+        Cursor cursor = TaskQueryParams.cursor(ctx, sort);
+        respond(ctx, query(filter, sort, cursor, limit, ctx.queryString()), merged -> json(ctx, 200, page(merged, limit, sort)));
+    }
+
+    /**
+     * Up to {@code limit + 1} matches after {@code cursor} from every instance, merged in {@code sort}
+     * order; {@code queryString} carries the same query to the other instances.
+     */
+    CompletableFuture<List<Task>> query(TaskFilter filter, TaskSort sort, Cursor cursor, int limit, String queryString) {
         TaskQueries q = queries();
         List<CompletableFuture<TaskQueries.Slice<Task>>> parts = new ArrayList<>();
         for (HostInfo host : q.instances()) {
             parts.add(q.isSelf(host)
-                    ? CompletableFuture.completedFuture(q.localQuery(filter, cursor, limit))
-                    : peer(host).get("internal/v1/tasks?" + ctx.queryString()).thenApply(body -> slice(body, "tasks", Task.class)));
+                    ? CompletableFuture.completedFuture(q.localQuery(filter, sort, cursor, limit))
+                    : peer(host).get("internal/v1/tasks?" + queryString).thenApply(body -> slice(body, "tasks", Task.class)));
         }
-        respond(ctx, CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)), ignored -> {
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             List<Task> merged = merge(q, parts);
-            merged.sort(TaskQueries.NEWEST_FIRST);
-            json(ctx, 200, page(merged, limit));
+            merged.sort(sort.comparator());
+            return merged;
         });
     }
 
     private void localQuery(Context ctx) {
-        TaskQueries.Slice<Task> slice = queries().localQuery(filter(ctx), cursor(ctx), limit(ctx));
-        ObjectNode body = page(slice.items(), Integer.MAX_VALUE);
+        TaskSort sort = TaskQueryParams.sort(ctx);
+        TaskQueries.Slice<Task> slice = queries().localQuery(filter(ctx), sort, TaskQueryParams.cursor(ctx, sort), limit(ctx));
+        ObjectNode body = page(slice.items(), Integer.MAX_VALUE, sort);
         ArrayNode partitions = body.putArray("partitions");
         slice.partitions().forEach(partitions::add);
         json(ctx, 200, body);
@@ -645,7 +657,7 @@ public final class ApiServer implements AutoCloseable {
 
     // ---- request parsing
 
-    private static ObjectNode jsonBody(Context ctx) {
+    static ObjectNode jsonBody(Context ctx) {
         String type = ctx.contentType();
         if (type != null && !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json")) {
             throw new ApiException(415, "Content-Type must be application/json, got " + shorten(type));
@@ -667,7 +679,7 @@ public final class ApiServer implements AutoCloseable {
         return (ObjectNode) body;
     }
 
-    private static String commandId(Context ctx) {
+    static String commandId(Context ctx) {
         String key = ctx.header("Idempotency-Key");
         if (key == null) {
             return UUID.randomUUID().toString();
@@ -700,33 +712,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static TaskFilter filter(Context ctx) {
-        for (String name : ctx.queryParamMap().keySet()) {
-            if (!QUERY_PARAMS.contains(name)) {
-                throw ApiException.badRequest("Unknown query parameter: " + shorten(name) + ". Known: " + String.join(", ", QUERY_PARAMS.stream().sorted().toList()));
-            }
-        }
-        String status = ctx.queryParam("status");
-        String priority = ctx.queryParam("priority");
-        String parent = ctx.queryParam("parent_task_id");
-        String root = ctx.queryParam("root");
-        Long parentId = null;
-        if (parent != null) {
-            try {
-                parentId = Long.parseLong(parent);
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("parent_task_id must be a positive integer, got '" + shorten(parent) + "'");
-            }
-        }
-        if (root != null && !root.equals("true") && !root.equals("false")) {
-            throw ApiException.badRequest("root must be true or false, got '" + shorten(root) + "'");
-        }
-        return new TaskFilter(
-                status == null ? null : TaskStatus.parse(status).orElseThrow(
-                        () -> ApiException.badRequest("Invalid status. Must be one of: " + TaskStatus.VALID)),
-                priority == null ? null : Priority.parse(priority).orElseThrow(
-                        () -> ApiException.badRequest("Invalid priority. Must be one of: " + Priority.VALID)),
-                ctx.queryParam("assignee"), parentId, "true".equals(root),
-                ctx.queryParam("title_contains"), ctx.queryParam("description_contains"));
+        return TaskQueryParams.filter(ctx, Set.of("limit", "cursor"));
     }
 
     static int limit(Context ctx) {
@@ -745,26 +731,21 @@ public final class ApiServer implements AutoCloseable {
         throw ApiException.badRequest("limit must be an integer from 1 to " + MAX_LIMIT + ", got '" + shorten(raw) + "'");
     }
 
-    private static Cursor cursor(Context ctx) {
-        String raw = ctx.queryParam("cursor");
-        try {
-            return raw == null ? null : Cursor.decode(raw);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-    }
-
     // ---- responses
 
     private static ObjectNode page(List<Task> ordered, int limit) {
+        return page(ordered, limit, TaskSort.NEWEST_FIRST);
+    }
+
+    private static ObjectNode page(List<Task> ordered, int limit, TaskSort sort) {
         ObjectNode page = Json.object();
         ArrayNode tasks = page.putArray("tasks");
         ordered.stream().limit(limit).forEach(t -> tasks.add(Json.MAPPER.<JsonNode>valueToTree(t)));
-        page.put("next_cursor", ordered.size() > limit ? Cursor.after(ordered.get(limit - 1)).encode() : null);
+        page.put("next_cursor", ordered.size() > limit ? Cursor.after(ordered.get(limit - 1), sort).encode() : null);
         return page;
     }
 
-    private static <T> TaskQueries.Slice<T> slice(JsonNode body, String field, Class<T> type) {
+    static <T> TaskQueries.Slice<T> slice(JsonNode body, String field, Class<T> type) {
         List<T> items = new ArrayList<>();
         body.path(field).forEach(t -> items.add(Json.convert(t, type)));
         Set<Integer> partitions = new TreeSet<>();
@@ -818,7 +799,7 @@ public final class ApiServer implements AutoCloseable {
         }));
     }
 
-    private TaskQueries queries() {
+    TaskQueries queries() {
         TaskQueries q = queries;
         if (q == null) {
             throw new NotQueryableException("The stores are still starting", null);
@@ -826,7 +807,7 @@ public final class ApiServer implements AutoCloseable {
         return q;
     }
 
-    private HttpApi peer(HostInfo host) {
+    HttpApi peer(HostInfo host) {
         return peers.computeIfAbsent(host,
                 h -> new HttpApi(URI.create("http://" + h.host() + ":" + h.port() + "/"), forwardTimeout, peerToken));
     }

@@ -27,43 +27,63 @@ final class Problems {
     }
 
     static void respond(Context ctx, Throwable error) {
+        Problem p = classify(error, ctx.method() + " " + ctx.path());
+        if (p.retry()) {
+            ctx.header("Retry-After", "1");
+        }
+        write(ctx, p.status(), p.detail(), p.commandId());
+    }
+
+    /** A failure as the caller sees it: status, what to do, the command id if any, and whether to send Retry-After. */
+    record Problem(int status, String detail, String commandId, boolean retry) {
+        Problem(int status, String detail, String commandId) {
+            this(status, detail, commandId, status == 503);
+        }
+
+        /** The problem details document, as {@link #body} writes it. */
+        ObjectNode json(String path) {
+            ObjectNode problem = problem(status, detail, path);
+            if (commandId != null) {
+                problem.put("command_id", commandId);
+            }
+            return problem;
+        }
+    }
+
+    /** What {@code error} means for the caller; {@code answering} names the request, for the log of an unexpected failure. */
+    static Problem classify(Throwable error, String answering) {
         Throwable e = unwrap(error);
         if (e instanceof ApiException a) {
-            write(ctx, a.status, a.getMessage(), null);
+            return new Problem(a.status, a.getMessage(), null);
         } else if (e instanceof TaskStateException.NotFound t) {
-            write(ctx, 404, t.getMessage(), t.commandId());
+            return new Problem(404, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException.Invalid t) {
-            write(ctx, 400, t.getMessage(), t.commandId());
+            return new Problem(400, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException.Conflict t) {
-            write(ctx, 409, t.getMessage(), t.commandId());
+            return new Problem(409, t.getMessage(), t.commandId());
         } else if (e instanceof TaskStateException t && t.getCause() instanceof RecordTooLargeException) {
             // under the body limit, but too large for one Kafka record once wrapped in a command envelope
-            write(ctx, 413, "The command is larger than Kafka accepts in one record (max.request.size and the topic's "
+            return new Problem(413, "The command is larger than Kafka accepts in one record (max.request.size and the topic's "
                     + "max.message.bytes, 1 MiB by default): send a smaller body", t.commandId());
         } else if (e instanceof TaskStateException.Timeout t) {
-            write(ctx, 504, t.getMessage(), t.commandId());
+            return new Problem(504, t.getMessage(), t.commandId());
         } else if (e instanceof NotQueryableException || e instanceof TaskStateException.Unavailable
                 || e instanceof InvalidStateStoreException) {
             // InvalidStateStoreException: a store read after the store was looked up, while its partition moved away.
-            ctx.header("Retry-After", "1");
-            write(ctx, 503, e.getMessage() + "; retry shortly", null);
+            return new Problem(503, e.getMessage() + "; retry shortly", null);
         } else if (e instanceof HttpApi.Problem p) {
-            if (p.status() == 503) {
-                ctx.header("Retry-After", "1");
-            }
-            write(ctx, p.status(), p.getMessage(), null);
+            return new Problem(p.status(), p.getMessage(), null);
         } else if (e instanceof IOException) {
             // Only calls to other instances fail this way: the owner of a partition stopped, and until
             // the group notices (its session times out) and moves the partition, nobody can answer.
-            ctx.header("Retry-After", "1");
-            write(ctx, 503, "Another instance could not be reached (" + e.getClass().getSimpleName()
+            return new Problem(503, "Another instance could not be reached (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); its partitions move to the others "
                     + "once the group notices it is gone; retry shortly", null);
         } else if (e instanceof HttpResponseException h) {
-            write(ctx, h.getStatus(), h.getMessage(), null);
+            return new Problem(h.getStatus(), h.getMessage(), null);
         } else {
-            log.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), e);
-            write(ctx, 500, "Internal error: " + e.getClass().getSimpleName() + "; see the server log", null);
+            log.error("Unexpected failure answering {}", answering, e);
+            return new Problem(500, "Internal error: " + e.getClass().getSimpleName() + "; see the server log", null);
         }
     }
 
@@ -91,11 +111,7 @@ final class Problems {
 
     /** The problem details document; also for answers written outside Javalin (the MCP servlet). */
     static byte[] body(int status, String detail, String path, String commandId) {
-        ObjectNode problem = problem(status, detail, path);
-        if (commandId != null) {
-            problem.put("command_id", commandId);
-        }
-        return Json.bytes(problem);
+        return Json.bytes(new Problem(status, detail, commandId).json(path));
     }
 
     /** The RFC 9457 body: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}. */

@@ -20,6 +20,7 @@ import io.taskstate.protocol.CommandType;
 import io.taskstate.protocol.Json;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
+import io.taskstate.protocol.TaskSort;
 import io.taskstate.protocol.TaskStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +54,8 @@ public final class McpTools {
     private static final DateTimeFormatter NAIVE_UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
     private static final Set<String> QUERY_FILTERS = Set.of("status", "priority", "assignee", "parent_task_id", "id",
-            "title_contains", "description_contains", "root");
+            "title_contains", "description_contains", "root", "metadata", "created_after", "created_before", "updated_after",
+            "updated_before", "completed_after", "completed_before");
 
     private final TaskStateClient client;
     private final AtomicLong rootCreates = new AtomicLong();
@@ -166,15 +168,28 @@ public final class McpTools {
         tool(tools, "query_tasks", """
                 List tasks, newest first, as a JSON array. All filters are optional and combine: status (pending, \
                 in_progress, completed, blocked), priority (low, medium, high, critical), assignee, parent_task_id, id, \
-                root (true: only tasks without a parent), title_contains and description_contains (case-insensitive). \
-                Returns at most limit tasks (default 100, max 1000); when more match, a second text item gives the \
-                cursor to pass for the next page.
-                Example: query_tasks(filters={"status": "pending", "priority": "high"})""",
+                root (true: only tasks without a parent), title_contains and description_contains (case-insensitive), \
+                metadata (an object of top-level metadata fields and values; an array field matches when it contains \
+                the value), created_after, created_before, updated_after, updated_before, completed_after, \
+                completed_before (ISO times; after includes the time, before excludes it). sort (created_at, \
+                updated_at, priority) and order (asc, desc; default desc) change the order. Returns at most limit \
+                tasks (default 100, max 1000); when more match, a second text item gives the cursor to pass for the \
+                next page, with the same filters and sort.
+                Example: query_tasks(filters={"status": "pending", "priority": "high"})
+                Stuck tasks: query_tasks(filters={"status": "in_progress", "updated_before": "2026-01-21T10:00:00"})""",
                 schema(props(
                         "filters", object("Optional filters"),
+                        "sort", str("created_at (default), updated_at or priority"),
+                        "order", str("desc (default) or asc"),
                         "limit", integer("Most tasks to return (1 to 1000, default 100)"),
                         "cursor", str("From the previous page's answer, to get the next page"))),
                 this::queryTasks);
+        tool(tools, "get_stats", """
+                Count tasks without listing them: total, by_status, by_priority, by_assignee, and oldest_pending \
+                (the pending task created first, or null). Use it for a progress report or to spot a backlog.
+                Example: get_stats()""",
+                schema(props()),
+                args -> Json.MAPPER.valueToTree(join(client.statsAsync())));
         tool(tools, "get_instance_state", """
                 Get an agent instance's state: instance_id, status (active, idle, busy), current_task_id, \
                 working_directory, metadata, last_heartbeat, active (heard from within the timeout). Fails with \
@@ -282,6 +297,14 @@ public final class McpTools {
             return tasks;
         }
         TaskQuery query = TaskQueryMatcher.query(f).pageSize((int) limit);
+        if (args.hasNonNull("sort") || args.hasNonNull("order")) {
+            try {
+                query = query.sort(TaskSort.parse(args.hasNonNull("sort") ? text(args, "sort") : null,
+                        args.hasNonNull("order") ? text(args, "order") : null));
+            } catch (IllegalArgumentException e) {
+                throw new ToolError(e.getMessage());
+            }
+        }
         TaskPage page = join(client.queryPageAsync(query, args.hasNonNull("cursor") ? text(args, "cursor") : null));
         page.tasks().forEach(t -> tasks.add(Json.MAPPER.<JsonNode>valueToTree(t)));
         return page.nextCursor() == null ? tasks : new Paged(tasks, page.nextCursor());

@@ -2,18 +2,26 @@ package io.taskstate.app.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskstate.app.query.TaskFilter;
 import io.taskstate.client.TaskQuery;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
 import io.taskstate.protocol.TaskStatus;
-import java.util.Locale;
+import java.time.Instant;
+import java.util.Map;
 
-/** The {@code query_tasks} filters of the reference server, as an SDK query (and, for {@code id}, a check). */
+/** The {@code query_tasks} filters of the reference server (and ours), as an SDK query (and, for {@code id}, a check). */
 final class TaskQueryMatcher {
-    private final TaskQuery query;
+    static final String[] TIME_FILTERS = {"created_after", "created_before", "updated_after", "updated_before",
+            "completed_after", "completed_before"};
+
+    private final TaskFilter filter;
 
     TaskQueryMatcher(ObjectNode filters) {
-        this.query = query(filters);
+        TaskQuery q = query(filters);
+        this.filter = new TaskFilter(q.status(), q.priority(), q.assignee(), q.parentTaskId(), Boolean.TRUE.equals(q.root()),
+                q.titleContains(), q.descriptionContains(), q.metadata(), q.createdAfter(), q.createdBefore(),
+                q.updatedAfter(), q.updatedBefore(), q.completedAfter(), q.completedBefore());
     }
 
     static TaskQuery query(ObjectNode f) {
@@ -45,21 +53,41 @@ final class TaskQueryMatcher {
         if (f.hasNonNull("description_contains")) {
             q = q.descriptionContains(f.get("description_contains").asText());
         }
+        if (f.hasNonNull("metadata")) {
+            if (!f.get("metadata").isObject()) {
+                throw new McpTools.ToolError("filters.metadata must be an object of field values, e.g. {\"team\": \"backend\"}");
+            }
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) f.get("metadata")::fields) {
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw new McpTools.ToolError("filters.metadata." + e.getKey() + " must be a string, number or boolean; "
+                            + "an array field matches when it contains the value");
+                }
+                q = q.metadata(e.getKey(), e.getValue().asText());
+            }
+        }
+        for (String name : TIME_FILTERS) {
+            if (f.hasNonNull(name)) {
+                Instant t;
+                try {
+                    t = TaskFilter.parseTime(name, f.get(name).asText());
+                } catch (IllegalArgumentException e) {
+                    throw new McpTools.ToolError(e.getMessage());
+                }
+                q = switch (name) {
+                    case "created_after" -> q.createdAfter(t);
+                    case "created_before" -> q.createdBefore(t);
+                    case "updated_after" -> q.updatedAfter(t);
+                    case "updated_before" -> q.updatedBefore(t);
+                    case "completed_after" -> q.completedAfter(t);
+                    default -> q.completedBefore(t);
+                };
+            }
+        }
         return q;
     }
 
     /** Whether {@code t} passes the filters besides {@code id}. */
     boolean matches(Task t) {
-        return (query.status() == null || t.status() == query.status())
-                && (query.priority() == null || t.priority() == query.priority())
-                && (query.assignee() == null || query.assignee().equals(t.assignee()))
-                && (query.parentTaskId() == null || query.parentTaskId().equals(t.parentTaskId()))
-                && (query.root() == null || !query.root() || t.parentTaskId() == null)
-                && contains(t.title(), query.titleContains())
-                && contains(t.description(), query.descriptionContains());
-    }
-
-    private static boolean contains(String text, String needle) {
-        return needle == null || (text != null && text.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT)));
+        return filter.matches(t);
     }
 }

@@ -4,12 +4,14 @@ import io.taskstate.app.tasks.ClaimQueues;
 import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TaskHistory;
 import io.taskstate.app.tasks.TaskIndex;
+import io.taskstate.app.tasks.TaskStats;
 import io.taskstate.app.tasks.TaskStores;
 import io.taskstate.client.TaskHistoryEntry;
 import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.Instance;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Task;
+import io.taskstate.protocol.TaskSort;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,7 +135,7 @@ public final class TaskQueries {
 
     /**
      * Checks this instance's partitions against their primary store: every task has exactly its
-     * index entries and nothing else is indexed, parents and subtasks point at each other, every
+     * index entries and nothing else is indexed, the stats counts equal a recount, parents and subtasks point at each other, every
      * lease has its lease entry, and every id is on its home partition and below the partition's
      * next id (so no id is handed out twice). Problems are described one per line; an empty list
      * means consistent.
@@ -201,6 +203,19 @@ public final class TaskQueries {
                                 + " of task " + TaskIndex.dependencyOfKey(kv.key) + ", which does not exist");
                     }
                 });
+            }
+            Map<String, Long> counted = TaskStats.recount(tasks);
+            Map<String, Long> stored = new java.util.HashMap<>();
+            try (KeyValueIterator<String, Long> it = this.<String, Long>store(TaskStores.STATS, partition).all()) {
+                it.forEachRemaining(kv -> {
+                    if (TaskStats.isCount(kv.key)) {
+                        stored.put(kv.key, kv.value);
+                    }
+                });
+            }
+            if (!counted.equals(stored)) {
+                problems.add("partition " + partition + ": the stats store holds " + new java.util.TreeMap<>(stored)
+                        + ", a recount of the tasks gives " + new java.util.TreeMap<>(counted));
             }
         }
         problems.add(0, "tasks=" + count);
@@ -271,13 +286,93 @@ public final class TaskQueries {
      * the partitions it read, so a fan-out can tell a complete answer from a partial one.
      */
     public Slice<Task> localQuery(TaskFilter filter, Cursor cursor, int limit) {
+        return localQuery(filter, TaskSort.NEWEST_FIRST, cursor, limit);
+    }
+
+    /**
+     * As {@link #localQuery(TaskFilter, Cursor, int)} in {@code sort} order. By created_at a partition
+     * reads its index from the cursor on and stops after {@code limit + 1} matches; by updated_at or
+     * priority it reads every task under the filter's index and keeps the first {@code limit + 1}
+     * after the cursor, so each page costs a scan of the matching tasks.
+     */
+    public Slice<Task> localQuery(TaskFilter filter, TaskSort sort, Cursor cursor, int limit) {
         List<Task> merged = new ArrayList<>();
         Set<Integer> read = localPartitions();
         for (int partition : read) {
-            merged.addAll(scan(partition, filter, cursor, limit + 1));
+            merged.addAll(sort.field() == TaskSort.Field.CREATED_AT
+                    ? scan(partition, filter, sort.ascending(), cursor, limit + 1)
+                    : top(partition, filter, sort, cursor, limit + 1));
         }
-        merged.sort(NEWEST_FIRST);
+        merged.sort(sort.comparator());
         return new Slice<>(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
+    }
+
+    /** The first {@code max} matches after {@code cursor} in {@code sort} order, from a scan of the filter's index. */
+    private List<Task> top(int partition, TaskFilter filter, TaskSort sort, Cursor cursor, int max) {
+        ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
+        ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+        byte[] prefix = filter.index();
+        Comparator<Task> order = sort.comparator();
+        java.util.PriorityQueue<Task> best = new java.util.PriorityQueue<>(order.reversed());
+        long[] after = cursor == null ? null : cursor.key();
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(TaskIndex.key(prefix, new byte[0]), TaskIndex.end(prefix))) {
+            while (it.hasNext()) {
+                Task task = tasks.get(TaskIndex.idOf(it.next().key));
+                if (task == null || !filter.matches(task) || (after != null && sort.compare(sort.key(task), after) <= 0)) {
+                    continue;
+                }
+                best.add(task);
+                if (best.size() > max) {
+                    best.poll();
+                }
+            }
+        }
+        List<Task> out = new ArrayList<>(best);
+        out.sort(order);
+        return out;
+    }
+
+    /**
+     * The pending task created first on this instance's partitions (read from the end of each
+     * partition's pending index), or none.
+     */
+    public Slice<Task> localOldestPending() {
+        List<Task> found = new ArrayList<>();
+        Set<Integer> read = localPartitions();
+        byte[] prefix = TaskIndex.prefix(TaskIndex.Family.STATUS, io.taskstate.protocol.TaskStatus.PENDING.wire());
+        for (int partition : read) {
+            ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+            try (KeyValueIterator<Bytes, byte[]> it = index.reverseRange(TaskIndex.key(prefix, new byte[0]), TaskIndex.end(prefix))) {
+                if (it.hasNext()) {
+                    Optional.ofNullable(tasks(partition).get(TaskIndex.idOf(it.next().key))).ifPresent(found::add);
+                }
+            }
+        }
+        found.sort(OLDEST_FIRST);
+        return new Slice<>(found.isEmpty() ? found : found.subList(0, 1), read);
+    }
+
+    /** Oldest first, ties broken by the smaller id: the reverse of {@link #NEWEST_FIRST}. */
+    public static final Comparator<Task> OLDEST_FIRST = NEWEST_FIRST.reversed();
+
+    /**
+     * The stats counts of this instance's partitions, summed (see {@link TaskStats}), and which
+     * partitions were read.
+     */
+    public Slice<Map.Entry<String, Long>> localStats() {
+        Map<String, Long> sums = new java.util.TreeMap<>();
+        Set<Integer> read = localPartitions();
+        for (int partition : read) {
+            ReadOnlyKeyValueStore<String, Long> stats = store(TaskStores.STATS, partition);
+            try (KeyValueIterator<String, Long> it = stats.all()) {
+                it.forEachRemaining(kv -> {
+                    if (TaskStats.isCount(kv.key)) {
+                        sums.merge(kv.key, kv.value, Long::sum);
+                    }
+                });
+            }
+        }
+        return new Slice<>(List.copyOf(sums.entrySet()), read);
     }
 
     /**
@@ -354,21 +449,31 @@ public final class TaskQueries {
         return new Slice<>(found, read);
     }
 
-    private List<Task> scan(int partition, TaskFilter filter, Cursor cursor, int max) {
+    /** Up to {@code max} matches after {@code cursor} by created_at, newest first or ({@code ascending}) oldest first. */
+    private List<Task> scan(int partition, TaskFilter filter, boolean ascending, Cursor cursor, int max) {
         ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
         ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
         byte[] prefix = filter.index();
-        Bytes from = cursor == null ? TaskIndex.key(prefix, new byte[0])
-                : TaskIndex.key(prefix, TaskIndex.sortKey(cursor.createdAt(), cursor.id()));
+        Bytes first = TaskIndex.key(prefix, new byte[0]);
+        Bytes at = cursor == null ? null : TaskIndex.key(prefix, TaskIndex.sortKey(cursor.createdAt(), cursor.id()));
         List<Task> out = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = index.range(from, TaskIndex.end(prefix))) {
+        try (KeyValueIterator<Bytes, byte[]> it = ascending
+                ? index.reverseRange(first, at == null ? TaskIndex.end(prefix) : at)
+                : index.range(at == null ? first : at, TaskIndex.end(prefix))) {
             while (it.hasNext() && out.size() < max) {
                 long id = TaskIndex.idOf(it.next().key);
                 if (cursor != null && id == cursor.id()) {
                     continue;
                 }
                 Task task = tasks.get(id);
-                if (task != null && filter.matches(task)) {
+                if (task == null) {
+                    continue;
+                }
+                // the index is in created_at order: past the end of the created range nothing more matches
+                if (ascending ? filter.afterCreatedRange(task.createdAt()) : filter.beforeCreatedRange(task.createdAt())) {
+                    break;
+                }
+                if (filter.matches(task)) {
                     out.add(task);
                 }
             }

@@ -81,7 +81,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                 context.getStateStore(TaskStores.TASK_INDEX), context.getStateStore(TaskStores.SEQUENCE),
                 context.getStateStore(TaskStores.LEASES),
                 claims.rebuild(partition, context.getStateStore(TaskStores.TASK_INDEX)),
-                context.getStateStore(TaskStores.DEPENDENTS), out, history);
+                context.getStateStore(TaskStores.DEPENDENTS), out, history,
+                new TaskStats(context.getStateStore(TaskStores.STATS), context.getStateStore(TaskStores.TASKS)));
         this.instances = new InstanceHandler(settings.partitions(), partition, settings.instanceTimeout(),
                 settings.expiryPolicy(), context.getStateStore(TaskStores.INSTANCES), out);
         context.schedule(DEDUP_SWEEP, PunctuationType.STREAM_TIME, dedup::expire);

@@ -46,6 +46,7 @@ final class TaskHandler {
     private final Output out;
     private final Dependencies dependencies;
     private final TaskHistory history;
+    private final TaskStats stats;
 
     /**
      * @param claimQueue the partition's {@link ClaimQueues} mirror, changed with the claim keys of {@code index}
@@ -53,8 +54,9 @@ final class TaskHandler {
      */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
                 KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
-                KeyValueStore<Bytes, byte[]> dependents, Output out, TaskHistory history) {
+                KeyValueStore<Bytes, byte[]> dependents, Output out, TaskHistory history, TaskStats stats) {
         this.history = history;
+        this.stats = stats;
         this.claimQueue = claimQueue;
         this.partitions = partitions;
         this.partition = partition;
@@ -446,6 +448,7 @@ final class TaskHandler {
 
     /** Writes one change of one task: primary store, index diff, history, snapshot and event. {@code after == null} deletes. */
     private void save(Task before, Task after) {
+        stats.apply(before, after);
         Set<Bytes> oldKeys = before == null ? Set.of() : TaskIndex.keysOf(before);
         Set<Bytes> newKeys = after == null ? Set.of() : TaskIndex.keysOf(after);
         for (Bytes k : oldKeys) {

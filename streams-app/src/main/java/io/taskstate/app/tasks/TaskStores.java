@@ -16,6 +16,8 @@ public final class TaskStores {
     public static final String DEPENDENTS = "task-dependents";
     /** The newest changes of each task, see {@link TaskHistory}. */
     public static final String HISTORY = "task-history";
+    /** Task counts by status, priority and assignee, see {@link TaskStats}. */
+    public static final String STATS = "task-stats";
     /** Instances by id. */
     public static final String INSTANCES = "instances";
     /** The first reply to each command id, for idempotent retries. */

@@ -30,7 +30,8 @@ import org.apache.kafka.common.serialization.Serde;
  *   heartbeats ────────┘   stores: tasks, task-index,     ├─► replies           (by client id)
  *                          task-sequence, task-leases,    ├─► internal-commands (to other partitions, or itself)
  *                          task-dependents, task-history, ├─► events            (one per change, by task or instance id)
- *                          instances, command-dedup(-expiry) └─► dead-letter    (unreadable records)
+ *                          task-stats, instances,         └─► dead-letter       (unreadable records)
+ *                          command-dedup(-expiry)
  * </pre>
  */
 public final class TopologyBuilder {
@@ -108,6 +109,7 @@ public final class TopologyBuilder {
                 store(TaskStores.LEASES, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEPENDENTS, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.HISTORY, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
+                store(TaskStores.STATS, Serdes.String(), Serdes.Long(), inMemory),
                 store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
                 store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));

@@ -329,7 +329,8 @@ class CliIT {
                 List.of("task", "create"), List.of("task", "get"), List.of("task", "list"), List.of("task", "update"),
                 List.of("task", "delete"), List.of("task", "claim"), List.of("task", "claim-next"),
                 List.of("task", "complete"), List.of("task", "release"), List.of("instance", "heartbeat"),
-                List.of("instance", "state"), List.of("instance", "get"), List.of("instance", "list"));
+                List.of("instance", "state"), List.of("instance", "get"), List.of("instance", "list"),
+                List.of("task", "import"), List.of("task", "export"));
 
         for (List<String> command : commands) {
             List<String> args = new ArrayList<>(command);
@@ -342,6 +343,50 @@ class CliIT {
         }
         assertThat(run("task", "--help").out()).contains("claim-next").contains("Exit codes:");
         assertThat(run("task", "list", "--help").out()).contains("--url").contains("--json").contains("--all");
+    }
+
+    @Test
+    void import_then_export_round_trips_tasks_and_reports_failed_lines() throws Exception {
+        String tag = unique();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("cli-import");
+        java.nio.file.Path in = dir.resolve("tasks.ndjson");
+        // Given an NDJSON file with a parent, its subtask (naming the parent by the file's id), a bad line and a refused one
+        java.nio.file.Files.writeString(in, String.join("\n",
+                "{\"id\": 1, \"title\": \"" + tag + " parent\", \"priority\": \"high\", \"metadata\": {\"team\": \"backend\"}}",
+                "{\"id\": 2, \"title\": \"" + tag + " child, \\\"quoted\\\"\", \"parent_task_id\": 1}",
+                "not json",
+                "{\"title\": \"" + tag + " bad\", \"status\": \"done\"}",
+                "",
+                "{\"title\": \"" + tag + " last\"}") + "\n");
+
+        // When it is imported, then exported as NDJSON and CSV
+        Run imported = taskstate("task", "import", in.toString(), "--batch", "2");
+        Run ndjson = taskstate("task", "export", "--title-contains", tag, "--sort", "created_at", "--order", "asc");
+        java.nio.file.Path csv = dir.resolve("tasks.csv");
+        Run toFile = taskstate("task", "export", "--format", "csv", "--title-contains", tag, "--meta", "team=backend", "-o", csv.toString());
+
+        // Then the good lines are tasks, the bad ones are named by line, and the exports hold them
+        assertThat(imported.exit()).isEqualTo(ExitCodes.INVALID);
+        assertThat(imported.out()).contains("imported 3, failed 2");
+        assertThat(imported.err()).contains("line 3: not valid JSON").contains("line 4: Invalid status");
+        assertThat(imported.err()).doesNotContain("\r"); // no progress bar when not on a terminal
+        List<JsonNode> tasks = ndjson.out().lines().map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList();
+        assertThat(ndjson.exit()).isZero();
+        assertThat(tasks).extracting(t -> t.get("title").asText())
+                .containsExactly(tag + " parent", tag + " child, \"quoted\"", tag + " last");
+        assertThat(tasks.get(1).get("parent_task_id").asLong()).isEqualTo(tasks.get(0).get("id").asLong());
+        assertThat(ndjson.err()).contains("exported 3 tasks");
+        assertThat(toFile.exit()).isZero();
+        List<String> rows = java.nio.file.Files.readAllLines(csv);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0)).startsWith("id,title,description,status,priority");
+        assertThat(rows.get(1)).startsWith(tasks.get(0).get("id").asText() + "," + tag + " parent,,pending,high,");
     }
 
     /** Runs a leaf command against the test app. */

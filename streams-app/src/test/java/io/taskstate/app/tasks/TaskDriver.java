@@ -299,6 +299,11 @@ final class TaskDriver implements AutoCloseable {
      * Moves the mocked wall clock forward to {@code time}, which fires the expiry check once, and
      * processes whatever it sends the processor.
      */
+    /** The later of stream time and wall-clock time: a time both may move to. */
+    Instant now() {
+        return clock.isAfter(wallClock) ? clock : wallClock;
+    }
+
     void advanceWallClockTo(Instant time) {
         assertThat(time).as("the wall clock only moves forward").isAfterOrEqualTo(wallClock);
         driver.advanceWallClockTime(Duration.between(wallClock, time));
@@ -447,6 +452,25 @@ final class TaskDriver implements AutoCloseable {
         Map<Long, Task> all = new TreeMap<>();
         tasks().all().forEachRemaining(kv -> all.put(kv.key, kv.value));
         return all;
+    }
+
+    /** The counts of the stats store (without its bookkeeping key). */
+    Map<String, Long> stats() {
+        KeyValueStore<String, Long> stats = driver.getKeyValueStore(TaskStores.STATS);
+        Map<String, Long> counts = new TreeMap<>();
+        try (KeyValueIterator<String, Long> it = stats.all()) {
+            it.forEachRemaining(kv -> {
+                if (TaskStats.isCount(kv.key)) {
+                    counts.put(kv.key, kv.value);
+                }
+            });
+        }
+        return counts;
+    }
+
+    /** The counts a recount of the task store gives: what {@link #stats} must equal. */
+    Map<String, Long> recountedStats() {
+        return new TreeMap<>(TaskStats.recount(tasks()));
     }
 
     Set<Bytes> indexKeys() {
