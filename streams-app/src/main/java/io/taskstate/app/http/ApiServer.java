@@ -183,6 +183,7 @@ public final class ApiServer implements AutoCloseable {
         r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
         r.get("/health/ready", this::ready);
         r.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(metrics.scrape(PROMETHEUS_TEXT)));
+        new ApiDescription().register(r);
 
         r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
         // a chunked body is cut at the limit while it is read
@@ -222,6 +223,12 @@ public final class ApiServer implements AutoCloseable {
     public void attach(TaskQueries queries, Supplier<KafkaStreams.State> state) {
         this.queries = queries;
         this.streamsState = state;
+    }
+
+    /** Every HTTP route registered, as {@code "METHOD /path/{param}"}: what the API description must cover. */
+    List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
     }
 
     /** Requests being handled right now. */
