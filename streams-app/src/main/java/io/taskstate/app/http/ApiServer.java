@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
+import io.taskstate.app.query.Restorations;
 import io.taskstate.app.query.TaskFilter;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.client.InstanceUpdate;
@@ -87,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
     private final GracefulHandler inFlight = new GracefulHandler();
     private volatile TaskQueries queries;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
+    private volatile Supplier<java.util.Optional<Restorations.Progress>> restoreProgress = java.util.Optional::empty;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
         this(host, port, writer, forwardTimeout, ApiTokens.NONE, DEFAULT_MAX_BODY_BYTES);
@@ -229,6 +231,11 @@ public final class ApiServer implements AutoCloseable {
     List<String> routes() {
         return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
                 .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+    }
+
+    /** While stores are restored, {@code /health/ready} shows how far along that is. */
+    public void reportRestores(Restorations restorations) {
+        this.restoreProgress = restorations::progress;
     }
 
     /** Requests being handled right now. */
@@ -617,7 +624,13 @@ public final class ApiServer implements AutoCloseable {
     private void ready(Context ctx) {
         KafkaStreams.State state = streamsState.get();
         boolean ready = queries != null && queries.ready();
-        json(ctx, ready ? 200 : 503, Map.of("status", ready ? "ready" : "not ready", "streams", state.toString()));
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("status", ready ? "ready" : "not ready");
+        body.put("streams", state.toString());
+        if (!ready) {
+            restoreProgress.get().ifPresent(p -> body.put("restore", p));
+        }
+        json(ctx, ready ? 200 : 503, body);
     }
 
     // ---- request parsing
