@@ -72,6 +72,7 @@ public final class Main {
             put(merged, TaskStateConfig.DATA_DIR, dataDir);
             put(merged, TaskStateConfig.PARTITIONS, partitions);
             merged.putAll(flags);
+            LogFormat.parse(merged.get(TaskStateConfig.LOG_FORMAT)).apply();
             return TaskStateConfig.from(merged);
         }
 

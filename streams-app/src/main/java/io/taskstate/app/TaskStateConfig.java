@@ -93,6 +93,8 @@ public record TaskStateConfig(
     public static final String API_TOKENS = "TASKSTATE_API_TOKENS";
     /** A file of one {@code role:token} per line; adds to {@link #API_TOKENS}. */
     public static final String API_TOKENS_FILE = "TASKSTATE_API_TOKENS_FILE";
+    /** {@code text} (default) or {@code json}: how log lines are written, see {@link LogFormat}. */
+    public static final String LOG_FORMAT = "TASKSTATE_LOG_FORMAT";
     /** {@code open} or {@code read}: whether {@code GET /metrics} needs a read token. */
     public static final String METRICS_AUTH = "TASKSTATE_METRICS_AUTH";
 

@@ -114,6 +114,7 @@ public final class TaskStateServer implements AutoCloseable {
         });
         Restorations restorations = new Restorations();
         streams.setGlobalStateRestoreListener(restorations);
+        api.reportRestores(restorations);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

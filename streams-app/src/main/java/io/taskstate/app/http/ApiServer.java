@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import io.taskstate.app.query.Cursor;
 import io.taskstate.app.query.NotQueryableException;
+import io.taskstate.app.query.Restorations;
 import io.taskstate.app.query.TaskFilter;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.client.InstanceUpdate;
@@ -87,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
     private volatile TaskQueries queries;
     private volatile EventsRoute events;
     private volatile Supplier<KafkaStreams.State> streamsState = () -> KafkaStreams.State.CREATED;
+    private volatile Supplier<java.util.Optional<Restorations.Progress>> restoreProgress = java.util.Optional::empty;
 
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout) {
         this(host, port, writer, forwardTimeout, ApiTokens.NONE, DEFAULT_MAX_BODY_BYTES);
@@ -192,6 +194,7 @@ public final class ApiServer implements AutoCloseable {
         r.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "live")));
         r.get("/health/ready", this::ready);
         r.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(metrics.scrape(PROMETHEUS_TEXT)));
+        new ApiDescription().register(r);
 
         r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
         // a chunked body is cut at the limit while it is read
@@ -247,6 +250,17 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiException(503, "The events stream is not ready yet; retry shortly");
         }
         return e;
+    }
+
+    /** Every HTTP route registered, as {@code "METHOD /path/{param}"}: what the API description must cover. */
+    List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+    }
+
+    /** While stores are restored, {@code /health/ready} shows how far along that is. */
+    public void reportRestores(Restorations restorations) {
+        this.restoreProgress = restorations::progress;
     }
 
     /** Requests being handled right now. */
@@ -652,7 +666,13 @@ public final class ApiServer implements AutoCloseable {
     private void ready(Context ctx) {
         KafkaStreams.State state = streamsState.get();
         boolean ready = queries != null && queries.ready();
-        json(ctx, ready ? 200 : 503, Map.of("status", ready ? "ready" : "not ready", "streams", state.toString()));
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("status", ready ? "ready" : "not ready");
+        body.put("streams", state.toString());
+        if (!ready) {
+            restoreProgress.get().ifPresent(p -> body.put("restore", p));
+        }
+        json(ctx, ready ? 200 : 503, body);
     }
 
     // ---- request parsing

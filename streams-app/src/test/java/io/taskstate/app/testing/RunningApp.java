@@ -54,7 +54,7 @@ public final class RunningApp implements AutoCloseable {
                 TaskStateConfig.APPLICATION_ID, name));
         settings.putAll(extra);
         TaskStateServer server = TaskStateServer.start(TaskStateConfig.from(settings));
-        RunningApp app = new RunningApp(server, name + ".");
+        RunningApp app = new RunningApp(server, settings.get(TaskStateConfig.TOPIC_PREFIX));
         await("Kafka Streams RUNNING").atMost(Duration.ofSeconds(60))
                 .until(() -> server.streamsState() == KafkaStreams.State.RUNNING);
         await("ready").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> ready(server.baseUrl()));
