@@ -61,6 +61,10 @@ public final class TaskCommand {
                 description = "A JSON object, e.g. '{\"team\": \"backend\"}'.")
         JsonNode metadata;
 
+        @Option(names = "--depends-on", paramLabel = "ID", split = ",",
+                description = "Tasks that must be completed before this one can be claimed, e.g. --depends-on 12,15.")
+        List<Long> dependsOn;
+
         @Option(names = "--command-id", paramLabel = "ID",
                 description = "Id of this write; retrying with the same id creates the task at most once (default: random).")
         String commandId;
@@ -78,6 +82,9 @@ public final class TaskCommand {
             }
             if (metadata != null) {
                 p.set("metadata", metadata);
+            }
+            if (dependsOn != null) {
+                p.set("depends_on", Json.MAPPER.valueToTree(dependsOn));
             }
             // the payload goes through unchanged, so the server's rules and wording apply
             JsonNode created = await(client.write(CommandType.CREATE_TASK, null, parent, p, null, idOrRandom(commandId)));
@@ -160,6 +167,10 @@ public final class TaskCommand {
                 description = "A JSON object that replaces the task's metadata.")
         JsonNode metadata;
 
+        @Option(names = "--depends-on", paramLabel = "ID", split = ",",
+                description = "Replaces the tasks it waits for, e.g. --depends-on 12,15; clear them with --set depends_on=[].")
+        List<Long> dependsOn;
+
         @Option(names = "--set", paramLabel = "FIELD=VALUE",
                 description = {"Any field by its API name; repeatable. VALUE is read as JSON when it is JSON "
                         + "(5, null, [\"a\"]), else as text: --set assignee=null, --set 'metadata={\"k\": 1}'."})
@@ -197,6 +208,9 @@ public final class TaskCommand {
             }
             if (metadata != null) {
                 u.set("metadata", metadata);
+            }
+            if (dependsOn != null) {
+                u.dependsOn(dependsOn);
             }
             set.forEach((field, value) -> u.set(field, jsonOrString(value)));
             expect.forEach((field, value) -> u.expect(field, jsonOrString(value)));

@@ -43,6 +43,26 @@ class CliIT {
     }
 
     @Test
+    void depends_on_makes_a_task_wait_until_it_is_cleared() throws Exception {
+        String tag = unique();
+        long first = idOf(taskstate("task", "create", tag + " first"));
+
+        // Given a task created to wait for the first
+        Run waiting = taskstate("task", "create", tag + " second", "--depends-on", Long.toString(first));
+        long second = idOf(waiting);
+
+        // When it is claimed, then its dependencies are cleared
+        Run refused = taskstate("task", "claim", Long.toString(second), "--assignee", "w1");
+        Run cleared = taskstate("task", "update", Long.toString(second), "--set", "depends_on=[]", "--json");
+
+        // Then
+        assertThat(waiting.out()).containsPattern("(?m)^depends_on:\\s+\\[" + first + "]$").containsPattern("(?m)^ready:\\s+false$");
+        assertThat(refused.exit()).isEqualTo(6);
+        assertThat(refused.err()).contains("waiting for its dependencies: " + first);
+        assertThat(Json.MAPPER.readTree(cleared.out()).get("ready").asBoolean()).isTrue();
+    }
+
+    @Test
     void create_then_get_then_list_print_the_task_as_lines_a_table_and_json() throws Exception {
         String tag = unique();
 

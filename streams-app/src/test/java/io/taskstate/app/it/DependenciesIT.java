@@ -12,6 +12,8 @@ import io.taskstate.client.TaskStateClient;
 import io.taskstate.client.TaskStateException;
 import io.taskstate.client.TaskUpdate;
 import io.taskstate.protocol.ClaimFilter;
+import io.taskstate.protocol.Json;
+import io.taskstate.protocol.Topic;
 import io.taskstate.protocol.Partitioning;
 import io.taskstate.protocol.Task;
 import java.time.Duration;
@@ -20,6 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +96,41 @@ class DependenciesIT {
         Optional<Task> claimed = client.claimNext("w1", ClaimFilter.ANY.titleContains(tag + " dependent"));
         assertThat(claimed).map(Task::id).contains(dependent.id());
         assertThat(client.getTask(dependent.id()).statusReason()).isNull();
+        // exactly once: the committed snapshots are the create, the one readiness change, the claim
+        assertThat(committedSnapshots(dependent.id(), 3)).extracting(t -> t.status().wire() + (t.ready() ? " ready" : " waiting"))
+                .containsExactly("pending waiting", "pending ready", "in_progress ready");
+    }
+
+    /** The first {@code count} snapshots of task {@code id} on the tasks topic, as a read-committed consumer sees them. */
+    private static List<Task> committedSnapshots(long id, int count) {
+        String topic = Topic.TASKS.name(app.topicPrefix());
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, app.server().bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<Task> snapshots = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+            TopicPartition home = new TopicPartition(topic, Partitioning.partitionOfTask(id, PARTITIONS));
+            consumer.assign(List.of(home));
+            consumer.seekToBeginning(List.of(home));
+            java.time.Instant deadline = java.time.Instant.now().plus(DEADLINE);
+            while (snapshots.size() < count && java.time.Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.key().equals(Long.toString(id)) && record.value() != null) {
+                        snapshots.add(Json.read(record.value(), Task.class));
+                    }
+                }
+            }
+            // anything more that is already committed would be a duplicate
+            consumer.poll(Duration.ofMillis(500)).forEach(record -> {
+                if (record.key().equals(Long.toString(id)) && record.value() != null) {
+                    snapshots.add(Json.read(record.value(), Task.class));
+                }
+            });
+        }
+        return snapshots;
     }
 
     @Test

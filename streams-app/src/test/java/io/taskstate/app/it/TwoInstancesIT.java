@@ -73,6 +73,44 @@ class TwoInstancesIT {
         }
     }
 
+    @Test
+    void a_dependency_cycle_through_tasks_the_other_instance_owns_is_refused_with_its_path() {
+        try (RunningApp first = RunningApp.start(4)) {
+            Map<String, String> sameApp = Map.of(
+                    TaskStateConfig.TOPIC_PREFIX, first.topicPrefix(),
+                    TaskStateConfig.APPLICATION_ID, first.topicPrefix().replace(".", ""));
+            try (RunningApp second = RunningApp.start(4, sameApp)) {
+                Http a = new Http(first.baseUrl());
+                Http b = new Http(second.baseUrl());
+                await("both instances own partitions").atMost(Duration.ofSeconds(60)).until(() ->
+                        ownsSome(first) && ownsSome(second));
+                // Given one task per partition, each depending on the one before: t3 -> t2 -> t1 -> t0
+                Map<Integer, Long> byPartition = new java.util.TreeMap<>();
+                while (byPartition.size() < 4) {
+                    long id = await().atMost(Duration.ofSeconds(60)).until(
+                            () -> a.post("/api/v1/tasks", "{\"title\":\"chain\"}"), r -> r.status() == 201).body().get("id").asLong();
+                    byPartition.putIfAbsent((int) ((id - 1) % 4), id);
+                }
+                List<Long> t = new ArrayList<>(byPartition.values());
+                for (int i = 1; i < 4; i++) {
+                    String body = "{\"depends_on\": [" + t.get(i - 1) + "]}";
+                    long id = t.get(i);
+                    assertThat(await().atMost(Duration.ofSeconds(60)).until(() -> a.patch("/api/v1/tasks/" + id, body),
+                            r -> r.status() != 503).status()).isEqualTo(200);
+                }
+
+                // When t0 -> t3 would close it, sent to the other instance
+                Http.Response refused = await().atMost(Duration.ofSeconds(60)).until(
+                        () -> b.patch("/api/v1/tasks/" + t.get(0), "{\"depends_on\": [" + t.get(3) + "]}"), r -> r.status() != 503);
+
+                // Then
+                assertThat(refused.status()).isEqualTo(400);
+                assertThat(refused.body().path("detail").asText()).startsWith("depends_on would make a cycle: "
+                        + t.get(0) + " -> " + t.get(3) + " -> " + t.get(2) + " -> " + t.get(1) + " -> " + t.get(0));
+            }
+        }
+    }
+
     private static boolean ownsSome(RunningApp app) {
         return new Http(app.baseUrl()).get("/health/ready").status() == 200
                 && app.server().localPartitions() > 0;
