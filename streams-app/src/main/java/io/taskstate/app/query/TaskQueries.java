@@ -136,7 +136,7 @@ public final class TaskQueries {
     /**
      * Checks this instance's partitions against their primary store: every task has exactly its
      * index entries and nothing else is indexed, the stats counts equal a recount, parents and subtasks point at each other, every
-     * lease has its lease entry, and every id is on its home partition and below the partition's
+     * lease has its lease entry, no history outlives its task, and every id is on its home partition and below the partition's
      * next id (so no id is handed out twice). Problems are described one per line; an empty list
      * means consistent.
      */
@@ -216,6 +216,17 @@ public final class TaskQueries {
             if (!counted.equals(stored)) {
                 problems.add("partition " + partition + ": the stats store holds " + new java.util.TreeMap<>(stored)
                         + ", a recount of the tasks gives " + new java.util.TreeMap<>(counted));
+            }
+            long orphans = 0;
+            try (KeyValueIterator<Bytes, byte[]> it = this.<Bytes, byte[]>store(TaskStores.HISTORY, partition).all()) {
+                while (it.hasNext()) {
+                    if (tasks.get(TaskHistory.idOf(it.next().key)) == null) {
+                        orphans++;
+                    }
+                }
+            }
+            if (orphans > 0) {
+                problems.add("partition " + partition + ": " + orphans + " history entries of tasks that no longer exist");
             }
         }
         problems.add(0, "tasks=" + count);

@@ -166,6 +166,11 @@ public final class TaskHistory {
         return Bytes.wrap(ByteBuffer.allocate(16).putLong(id).putLong(seq).array());
     }
 
+    /** The task a key of the history store belongs to. */
+    public static long idOf(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 0, 8).getLong();
+    }
+
     private static long seqOf(Bytes key) {
         return ByteBuffer.wrap(key.get(), 8, 8).getLong();
     }

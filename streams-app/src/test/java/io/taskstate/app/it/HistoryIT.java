@@ -126,6 +126,9 @@ class HistoryIT {
         assertThat(deleted.contentType()).startsWith("application/problem+json");
         assertThat(deleted.body().get("detail").asText()).isEqualTo("Task " + task.id() + " not found");
         assertThatThrownBy(() -> client.history(999_999)).isInstanceOf(TaskStateException.NotFound.class);
+        Http.Response check = http.get("/api/v1/admin/check");
+        assertThat(check.body().get("problems")).as("%s", check.body()).isEmpty();
+        assertThat(check.status()).isEqualTo(200);
     }
 
     @Test

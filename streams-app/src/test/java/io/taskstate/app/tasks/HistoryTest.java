@@ -53,7 +53,7 @@ class HistoryTest {
         assertThat(entry.type()).isEqualTo("create_task");
         assertThat(entry.assignee()).isNull();
         assertThat(entry.reason()).isNull();
-        assertThat(entry.changes()).containsOnlyKeys("id", "title", "status", "priority", "metadata", "created_at");
+        assertThat(entry.changes()).containsOnlyKeys("id", "title", "status", "priority", "metadata", "created_at", "ready");
         assertThat(entry.changes().get("title")).isEqualTo(change(null, "\"Write docs\""));
         assertThat(entry.changes().get("priority")).isEqualTo(change(null, "\"high\""));
         assertThat(entry.changes().get("metadata")).isEqualTo(change(null, "{\"pr\": 12}"));
