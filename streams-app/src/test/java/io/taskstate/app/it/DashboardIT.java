@@ -108,11 +108,13 @@ class DashboardIT {
             pending = client.createTask(NewTask.titled("pending " + tag));
             blocked = client.createTask(NewTask.titled("blocked " + tag).status(TaskStatus.BLOCKED));
             client.createTask(NewTask.titled("subtask of " + tag).parent(blocked.id()));
+            client.heartbeat("worker-" + tag);
         }
 
         // Then they appear in the table, and the counts follow
         waiting.until(d -> titles().containsAll(List.of("pending " + tag, "blocked " + tag)));
         waiting.until(ExpectedConditions.textToBe(By.id("count-status-blocked"), "1"));
+        waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("instances-active"), "worker-" + tag));
 
         // When the table is filtered by status, only the blocked one is left
         new Select(browser.findElement(By.id("filter-status"))).selectByValue("blocked");
