@@ -195,6 +195,7 @@ public final class ApiServer implements AutoCloseable {
         r.get("/health/ready", this::ready);
         r.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(metrics.scrape(PROMETHEUS_TEXT)));
         new ApiDescription().register(r);
+        new Dashboard().register(r);
 
         r.exception(Exception.class, (e, ctx) -> Problems.respond(ctx, e));
         // a chunked body is cut at the limit while it is read

@@ -17,7 +17,7 @@ import java.util.Optional;
 /**
  * Bearer-token checks for the HTTP API, when {@link ApiTokens} are configured. The role a request
  * needs follows from its route, not its raw path (so no spelling of a path slips past):
- * {@code /health/*} and {@code /openapi.json} are open, and so is {@code /metrics} unless configured to need read; {@code /api/v1/admin/*} and {@code /internal/v1/check} need admin;
+ * {@code /health/*}, {@code /openapi.json} and the dashboard's files ({@code /}, {@code /dashboard/*}) are open, and so is {@code /metrics} unless configured to need read; {@code /api/v1/admin/*} and {@code /internal/v1/check} need admin;
  * the other {@code /internal/*} routes (instances asking each other) need read; {@code /mcp}
  * needs write, since its tools write; otherwise GET needs read and every other method write.
  * The events stream also takes the token as {@code ?access_token=}, for browsers' EventSource.
@@ -43,7 +43,8 @@ final class Auth {
 
     /** The role {@code method} on the route {@code pattern} needs; empty when it is open to all. */
     static Optional<Role> required(String method, String pattern) {
-        if (pattern.startsWith("/health/") || pattern.equals(ApiDescription.PATH)) {
+        if (pattern.startsWith("/health/") || pattern.equals(ApiDescription.PATH) || pattern.equals("/")
+                || pattern.startsWith(Dashboard.FILES)) {
             return Optional.empty();
         }
         if (pattern.startsWith("/api/v1/admin/") || pattern.startsWith("/internal/v1/check")) {

@@ -100,7 +100,7 @@ final class HttpProbes {
             case "/api/v1/instances/{instance}/state" -> Set.of("PUT");
             case "/api/v1/instances", "/api/v1/instances/{instance}", "/api/v1/admin/check", "/internal/v1/check",
                  "/internal/v1/tasks", "/internal/v1/tasks/{task}", "/internal/v1/instances",
-                 "/internal/v1/instances/{instance}", "/health/live", "/health/ready" -> Set.of("GET");
+                 "/internal/v1/instances/{instance}", "/health/live", "/health/ready", "/" -> Set.of("GET");
             default -> Set.of();
         };
     }
