@@ -96,9 +96,9 @@ class DashboardIT {
 
     @Test
     void a_task_created_through_the_sdk_appears_live_can_be_filtered_and_opened() throws Exception {
-        // Given the page, loaded and showing the (empty) table
+        // Given the page, loaded, on the live stream of /api/v1/events (not polling)
         browser.get(open.baseUrl() + "/");
-        waiting.until(d -> !d.findElement(By.id("live-mode")).getText().isBlank());
+        waiting.until(ExpectedConditions.textToBe(By.id("live-mode"), "live"));
         String tag = UUID.randomUUID().toString().substring(0, 8);
 
         // When tasks are created through the SDK, with no reload of the page
