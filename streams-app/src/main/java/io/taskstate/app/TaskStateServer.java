@@ -8,6 +8,7 @@ import io.taskstate.app.query.Restorations;
 import io.taskstate.app.rocksdb.BoundedMemoryRocksDBConfig;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.ClaimQueues;
+import io.taskstate.app.tasks.CommandMeters;
 import io.taskstate.app.tasks.Progress;
 import io.taskstate.app.tasks.TopologyBuilder;
 import io.taskstate.client.TaskStateClient;
@@ -103,7 +104,7 @@ public final class TaskStateServer implements AutoCloseable {
         HostInfo self = new HostInfo(c.advertisedHost(), httpPort);
         Progress progress = new Progress(c.partitions());
         ClaimQueues claims = new ClaimQueues(c.partitions());
-        streams = new KafkaStreams(TopologyBuilder.build(c, progress, claims), streamsProperties(c, self));
+        streams = new KafkaStreams(TopologyBuilder.build(c, progress, claims, new CommandMeters(metrics.registry())), streamsProperties(c, self));
         queryAdmin = Admin.create(clientProperties(c));
         streams.setStateListener((now, before) -> {
             log.info("Kafka Streams {} -> {}", before, now);

@@ -42,6 +42,7 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final Settings settings;
     private final Progress progress;
     private final ClaimQueues claims;
+    private final CommandMeters meters;
     private ProcessorContext<byte[], byte[]> context;
     private Output out;
     private DeadLetters deadLetters;
@@ -58,7 +59,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
                     Duration expiryCheckInterval, String heartbeatsTopic, String internalTopic, int historyLimit) {
     }
 
-    CommandProcessor(Settings settings, Progress progress, ClaimQueues claims) {
+    CommandProcessor(Settings settings, Progress progress, ClaimQueues claims, CommandMeters meters) {
+        this.meters = meters;
         this.settings = settings;
         this.progress = progress;
         this.claims = claims;
@@ -155,6 +157,8 @@ final class CommandProcessor implements Processor<byte[], byte[], byte[], byte[]
             entry = new Dedup.Entry(Reply.failed(command, r.outcome, r.getMessage()), null);
         }
         dedup.remember(command.commandId(), timestamp, entry);
+        meters.applied(type.wire(), entry.forwarded() != null ? "forwarded" : entry.reply() == null ? "applied"
+                : entry.reply().outcome().wire(), command.issuedAt(), Instant.now());
         if (entry.forwarded() != null) {
             forward(entry.forwarded());
         } else if (entry.reply() != null) {

@@ -59,6 +59,11 @@ public final class TopologyBuilder {
 
     /** The topology, reporting each partition's progress to {@code progress} and its pending tasks to {@code claims}. */
     public static Topology build(TaskStateConfig config, Progress progress, ClaimQueues claims) {
+        return build(config, progress, claims, CommandMeters.none());
+    }
+
+    /** The same, counting and timing the commands it applies in {@code meters}. */
+    public static Topology build(TaskStateConfig config, Progress progress, ClaimQueues claims, CommandMeters meters) {
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.TASK_COMMANDS));
@@ -66,7 +71,7 @@ public final class TopologyBuilder {
                 config.topic(Topic.HEARTBEATS));
         topology.addSource(INTERNAL_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topic.INTERNAL_COMMANDS));
-        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config, progress, claims), COMMANDS_SOURCE, HEARTBEATS_SOURCE,
+        topology.addProcessor(COMMANDS_PROCESSOR, () -> processor(config, progress, claims, meters), COMMANDS_SOURCE, HEARTBEATS_SOURCE,
                 INTERNAL_SOURCE);
         for (StoreBuilder<?> store : stores(false)) {
             topology.addStateStore(store, COMMANDS_PROCESSOR);
@@ -91,13 +96,13 @@ public final class TopologyBuilder {
 
     /** The processor, as the topology runs it. */
     static CommandProcessor processor(TaskStateConfig config) {
-        return processor(config, new Progress(config.partitions()), new ClaimQueues(config.partitions()));
+        return processor(config, new Progress(config.partitions()), new ClaimQueues(config.partitions()), CommandMeters.none());
     }
 
-    private static CommandProcessor processor(TaskStateConfig config, Progress progress, ClaimQueues claims) {
+    private static CommandProcessor processor(TaskStateConfig config, Progress progress, ClaimQueues claims, CommandMeters meters) {
         return new CommandProcessor(new CommandProcessor.Settings(config.partitions(), config.dedupRetention(),
                 config.instanceTimeout(), config.expiryPolicy(), config.expiryCheckInterval(), config.topic(Topic.HEARTBEATS),
-                config.topic(Topic.INTERNAL_COMMANDS), config.historyLimit()), progress, claims);
+                config.topic(Topic.INTERNAL_COMMANDS), config.historyLimit()), progress, claims, meters);
     }
 
     /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.taskstate.app.TaskStateConfig;
 import io.taskstate.app.testing.KafkaBroker;
 import io.taskstate.app.testing.RunningApp;
+import io.taskstate.client.NewTask;
+import io.taskstate.client.TaskStateClient;
+import io.taskstate.protocol.TaskStatus;
 import io.taskstate.protocol.Topic;
 import java.io.IOException;
 import java.net.URI;
@@ -70,6 +73,25 @@ class MetricsIT {
                 .contains("kafka_stream_thread_process_total")
                 .containsPattern("taskstate_http_requests_seconds_count\\{[^}]*method=\"POST\"[^}]*status=\"201\"[^}]*uri=\"/api/v1/tasks\"[^}]*} 1")
                 .contains("taskstate_ready 1.0", "taskstate_streams_state 2.0");
+    }
+
+    @Test
+    void commands_are_counted_by_type_and_outcome_and_timed_and_tasks_counted_by_status() throws Exception {
+        try (TaskStateClient client = open.client()) {
+            client.createTask(NewTask.titled("count me").status(TaskStatus.BLOCKED));
+        }
+        Http writer = new Http(open.baseUrl(), WRITE);
+        assertThat(writer.patch("/api/v1/tasks/999999", "{\"title\":\"nobody\"}").status()).isEqualTo(404);
+        assertThat(writer.post("/api/v1/instances/metered-worker/heartbeat", "{}").status()).isEqualTo(200);
+
+        String body = get(open.baseUrl(), null).body();
+
+        assertThat(body)
+                .containsPattern("taskstate_commands_total\\{outcome=\"ok\",type=\"create_task\"} [1-9]")
+                .containsPattern("taskstate_commands_total\\{outcome=\"not_found\",type=\"update_task\"} 1.0")
+                .containsPattern("taskstate_command_reply_latency_seconds_bucket\\{type=\"create_task\",le=\"[^\"]+\"} [1-9]")
+                .containsPattern("taskstate_tasks\\{status=\"blocked\"} 1.0")
+                .containsPattern("taskstate_instances_active [1-9]");
     }
 
     @Test
