@@ -30,6 +30,7 @@ class TaskStateConfigTest {
         assertThat(config.instanceTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.eventsRetention()).isEqualTo(Duration.ofHours(24));
         assertThat(config.rocksdbMemory()).isEqualTo(128L * 1024 * 1024);
         assertThat(config.topicPrefix()).isEqualTo(Topic.DEFAULT_PREFIX);
         assertThat(config.applicationId()).isEqualTo("taskstate");
@@ -52,6 +53,7 @@ class TaskStateConfigTest {
                 Map.entry(TaskStateConfig.INSTANCE_TIMEOUT, "PT30S"),
                 Map.entry(TaskStateConfig.COMMAND_TIMEOUT, "PT2S"),
                 Map.entry(TaskStateConfig.DEDUP_RETENTION, "P1D"),
+                Map.entry(TaskStateConfig.EVENTS_RETENTION, "PT2H"),
                 Map.entry(TaskStateConfig.TOPIC_PREFIX, "team-a."),
                 Map.entry(TaskStateConfig.APPLICATION_ID, "taskstate-team-a"),
                 Map.entry(TaskStateConfig.EMBEDDED_KAFKA_PORT, "19092"),
@@ -68,6 +70,7 @@ class TaskStateConfigTest {
         assertThat(config.instanceTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.dedupRetention()).isEqualTo(Duration.ofDays(1));
+        assertThat(config.eventsRetention()).isEqualTo(Duration.ofHours(2));
         assertThat(config.topicPrefix()).isEqualTo("team-a.");
         assertThat(config.topic(Topic.TASKS)).isEqualTo("team-a.tasks");
         assertThat(config.applicationId()).isEqualTo("taskstate-team-a");

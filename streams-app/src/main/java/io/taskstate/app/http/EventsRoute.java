@@ -163,14 +163,15 @@ final class EventsRoute implements AutoCloseable {
         Queue queue = new Queue();
         EventFeed feed;
         boolean own = resumeAt != null;
-        if (!own) {
-            feed = shared();
-        } else {
-            try {
-                feed = EventFeed.from(kafka, topic, partitions, resumeAt);
-            } catch (IllegalArgumentException e) {
-                throw badPosition(lastId, e);
-            }
+        try {
+            feed = own ? EventFeed.from(kafka, topic, partitions, resumeAt) : shared();
+        } catch (IllegalArgumentException e) {
+            throw badPosition(lastId, e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            ctx.header("Retry-After", "1");
+            throw new ApiException(503, "The events topic cannot be read right now (" + e.getMessage() + "); retry shortly");
+        }
+        if (own) {
             feeds.add(feed);
         }
         EventPosition start;

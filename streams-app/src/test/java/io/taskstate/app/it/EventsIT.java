@@ -253,6 +253,19 @@ class EventsIT {
                 .isInstanceOf(TaskStateException.Invalid.class).hasMessageContaining("not a number");
     }
 
+    @Test
+    void the_events_topic_keeps_changes_for_the_configured_retention() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, app.server().bootstrapServers()))) {
+            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, Topic.EVENTS.name(app.topicPrefix()));
+
+            var config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("delete");
+            assertThat(config.get("retention.ms").value()).isEqualTo(Long.toString(Duration.ofHours(24).toMillis()));
+        }
+    }
+
     // ---- helpers
 
     /** Makes one more tagged change and waits for it at every collector, so nothing unexpected is still on its way. */
