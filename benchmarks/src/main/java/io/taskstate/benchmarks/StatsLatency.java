@@ -74,7 +74,7 @@ public final class StatsLatency {
             }
             done += batch;
             window.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/tasks/bulk")).timeout(Duration.ofSeconds(120))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())).build(),
                     HttpResponse.BodyHandlers.ofString()));
             if (window.size() >= inFlight || done >= count) {
                 for (CompletableFuture<HttpResponse<String>> f : window) {

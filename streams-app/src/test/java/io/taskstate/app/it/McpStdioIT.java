@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code taskstate mcp} on stdio, as Claude Desktop or Claude Code launch it, against a running
- * app on a real broker: the handshake, the thirteen tools with their schemas, every tool's answer
+ * app on a real broker: the handshake, the fourteen tools with their schemas, every tool's answer
  * and errors, and the end of the process when stdin closes.
  */
 @ExtendWith(KafkaBroker.class)
@@ -97,13 +97,13 @@ class McpStdioIT {
     }
 
     @Test
-    void tools_list_offers_the_nine_reference_tools_and_the_four_claim_tools() {
+    void tools_list_offers_the_nine_reference_tools_the_four_claim_tools_and_get_stats() {
         List<String> names = mcp.tools().stream().map(t -> t.get("name").asText()).toList();
 
         assertThat(names).containsExactlyInAnyOrder(
                 "create_task", "update_task", "delete_task", "get_task", "query_tasks",
                 "get_instance_state", "set_instance_state", "list_active_instances", "heartbeat",
-                "claim_task", "claim_next_task", "release_task", "complete_task");
+                "claim_task", "claim_next_task", "release_task", "complete_task", "get_stats");
     }
 
     static Stream<Arguments> schemas() {
@@ -120,8 +120,10 @@ class McpStdioIT {
                 Arguments.of("delete_task", schema("\"id\": {\"type\": \"integer\"}", "id")),
                 Arguments.of("get_task", schema("\"id\": {\"type\": \"integer\"}", "id")),
                 Arguments.of("query_tasks", schema("""
-                        "filters": {"type": "object"}, "limit": {"type": "integer"}, "cursor": {"type": "string"}
+                        "filters": {"type": "object"}, "sort": {"type": "string"}, "order": {"type": "string"},
+                        "limit": {"type": "integer"}, "cursor": {"type": "string"}
                         """)),
+                Arguments.of("get_stats", schema("")),
                 Arguments.of("get_instance_state", schema("\"instance_id\": {\"type\": \"string\"}", "instance_id")),
                 Arguments.of("set_instance_state", schema("""
                         "instance_id": {"type": "string"}, "state": {"type": "object"}
