@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /**
  * Latency of {@code GET /api/v1/stats} on a store of {@code --tasks} tasks. Seeds the store first,
- * through {@code POST /api/v1/tasks/bulk} (batches of 1,000, a few in flight), up to that many tasks
+ * through {@code POST /api/v1/tasks/bulk} (batches of 1,000, {@code --in-flight} at a time), up to that many tasks
  * in total; then asks for the stats one request at a time. The stats are kept as counts per
  * partition, so the figure should not grow with the store. Prints one {@code key=value} result line.
  */
@@ -25,7 +25,7 @@ public final class StatsLatency {
             usage: StatsLatency [--base-url URL] [--tasks N] [--in-flight N] [--warmup N] [--n N] [--run LABEL]
               --base-url  HTTP API (default http://127.0.0.1:8080)
               --tasks     tasks the store holds before measuring; seeded up to this (default 100000)
-              --in-flight bulk requests in flight while seeding (default 4)
+              --in-flight bulk requests in flight while seeding (default 2)
               --warmup    requests before measuring, discarded (default 200)
               --n         measured requests (default 2000)
               --run       label printed as run=... (default 1)""";
@@ -41,7 +41,7 @@ public final class StatsLatency {
         long tasks = args.getInt("--tasks", 100_000);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest stats = HttpRequest.newBuilder(URI.create(base + "/api/v1/stats")).timeout(Duration.ofSeconds(30)).GET().build();
-        long seeded = seed(http, base, tasks - total(send(http, stats)), args.getInt("--in-flight", 4));
+        long seeded = seed(http, base, tasks - total(send(http, stats)), args.getInt("--in-flight", 2));
         long total = total(send(http, stats));
         int warmup = args.getInt("--warmup", 200);
         int n = args.getInt("--n", 2000);
@@ -59,11 +59,17 @@ public final class StatsLatency {
                 args.get("--run", "1"), total, seeded, n, s.percentileMs(50), s.percentileMs(90), s.percentileMs(99), s.percentileMs(100));
     }
 
-    /** Creates {@code count} tasks through the bulk endpoint; returns how many it created. */
+    /**
+     * Creates {@code count} tasks through the bulk endpoint, {@code inFlight} batches at a time. A
+     * batch with items that timed out (504) is sent again under the same {@code Idempotency-Key},
+     * which applies nothing twice, until every item is answered; returns how many were created.
+     */
     private static long seed(HttpClient http, String base, long count, int inFlight) throws Exception {
         long started = System.nanoTime();
+        String run = java.util.UUID.randomUUID().toString();
         long created = 0;
-        List<CompletableFuture<HttpResponse<String>>> window = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (long done = 0; done < count; ) {
             int batch = (int) Math.min(1000, count - done);
             StringBuilder body = new StringBuilder("{\"tasks\":[");
@@ -72,19 +78,35 @@ public final class StatsLatency {
                 body.append(i == 0 ? "" : ",").append("{\"title\":\"seed ").append(k).append("\",\"priority\":\"")
                         .append(PRIORITIES[(int) (k % 4)]).append("\",\"assignee\":\"worker-").append(k % 50).append("\"}");
             }
+            bodies.add(body.append("]}").toString());
+            keys.add(run + "-" + done);
             done += batch;
-            window.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/tasks/bulk")).timeout(Duration.ofSeconds(120))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                    HttpResponse.BodyHandlers.ofString()));
-            if (window.size() >= inFlight || done >= count) {
-                for (CompletableFuture<HttpResponse<String>> f : window) {
-                    HttpResponse<String> r = f.get();
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException("bulk create answered " + r.statusCode() + ": " + r.body());
+            if (bodies.size() >= inFlight || done >= count) {
+                while (!bodies.isEmpty()) {
+                    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+                    for (int i = 0; i < bodies.size(); i++) {
+                        sent.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/tasks/bulk"))
+                                .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
+                                .header("Idempotency-Key", keys.get(i)).POST(HttpRequest.BodyPublishers.ofString(bodies.get(i))).build(),
+                                HttpResponse.BodyHandlers.ofString()));
                     }
-                    created += r.body().split("\"status\":201", -1).length - 1;
+                    List<String> againBodies = new ArrayList<>();
+                    List<String> againKeys = new ArrayList<>();
+                    for (int i = 0; i < sent.size(); i++) {
+                        HttpResponse<String> r = sent.get(i).get();
+                        if (r.statusCode() != 200) {
+                            throw new IllegalStateException("bulk create answered " + r.statusCode() + ": " + r.body());
+                        }
+                        if (r.body().contains("\"status\":504")) {
+                            againBodies.add(bodies.get(i));
+                            againKeys.add(keys.get(i));
+                        } else {
+                            created += r.body().split("\"status\":201", -1).length - 1;
+                        }
+                    }
+                    bodies = againBodies;
+                    keys = againKeys;
                 }
-                window.clear();
             }
         }
         if (count > 0) {

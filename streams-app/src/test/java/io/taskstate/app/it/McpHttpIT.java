@@ -55,7 +55,7 @@ class McpHttpIT {
         assertThat(names).containsExactlyInAnyOrder(
                 "create_task", "update_task", "delete_task", "get_task", "query_tasks",
                 "get_instance_state", "set_instance_state", "list_active_instances", "heartbeat",
-                "claim_task", "claim_next_task", "release_task", "complete_task", "get_task_history");
+                "claim_task", "claim_next_task", "release_task", "complete_task", "get_task_history", "get_stats");
     }
 
     @Test
@@ -84,6 +84,27 @@ class McpHttpIT {
 
         assertThat(result.isError()).isTrue();
         assertThat(result.text()).isEqualTo("Invalid status. Must be one of: pending, in_progress, completed, blocked");
+    }
+
+    @Test
+    void query_tasks_filters_on_metadata_and_time_and_get_stats_counts() {
+        String tag = "mcp" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        JsonNode backend = mcp.ok("create_task", "{\"title\": \"" + tag + " a\", \"metadata\": {\"team\": \"backend\", \"tags\": [\"api\"]}}");
+        mcp.ok("create_task", "{\"title\": \"" + tag + " b\", \"metadata\": {\"team\": \"frontend\"}}");
+
+        JsonNode byTeam = mcp.ok("query_tasks", "{\"filters\": {\"title_contains\": \"" + tag + "\", \"metadata\": {\"tags\": \"api\"}}}");
+        JsonNode byTime = mcp.ok("query_tasks", "{\"filters\": {\"title_contains\": \"" + tag + "\", \"created_before\": \""
+                + backend.get("created_at").asText() + "\"}, \"sort\": \"created_at\", \"order\": \"asc\"}");
+        McpClient.ToolResult badTime = mcp.call("query_tasks", "{\"filters\": {\"updated_before\": \"soon\"}}");
+        JsonNode stats = mcp.ok("get_stats", "{}");
+
+        assertThat(byTeam).extracting(t -> t.get("id").asLong()).containsExactly(backend.get("id").asLong());
+        assertThat(byTime).isEmpty();
+        assertThat(badTime.isError()).isTrue();
+        assertThat(badTime.text()).contains("updated_before must be an ISO-8601 time");
+        assertThat(stats.get("total").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(stats.get("by_status").get("pending").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(stats.has("oldest_pending")).isTrue();
     }
 
     @Test

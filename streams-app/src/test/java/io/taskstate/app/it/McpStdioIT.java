@@ -97,13 +97,13 @@ class McpStdioIT {
     }
 
     @Test
-    void tools_list_offers_the_nine_reference_tools_the_four_claim_tools_and_the_history() {
+    void tools_list_offers_the_nine_reference_tools_the_four_claim_tools_the_history_and_the_stats() {
         List<String> names = mcp.tools().stream().map(t -> t.get("name").asText()).toList();
 
         assertThat(names).containsExactlyInAnyOrder(
                 "create_task", "update_task", "delete_task", "get_task", "query_tasks",
                 "get_instance_state", "set_instance_state", "list_active_instances", "heartbeat",
-                "claim_task", "claim_next_task", "release_task", "complete_task", "get_task_history");
+                "claim_task", "claim_next_task", "release_task", "complete_task", "get_task_history", "get_stats");
     }
 
     static Stream<Arguments> schemas() {
@@ -124,8 +124,10 @@ class McpStdioIT {
                         "id": {"type": "integer"}, "limit": {"type": "integer"}
                         """, "id")),
                 Arguments.of("query_tasks", schema("""
-                        "filters": {"type": "object"}, "limit": {"type": "integer"}, "cursor": {"type": "string"}
+                        "filters": {"type": "object"}, "sort": {"type": "string"}, "order": {"type": "string"},
+                        "limit": {"type": "integer"}, "cursor": {"type": "string"}
                         """)),
+                Arguments.of("get_stats", schema("")),
                 Arguments.of("get_instance_state", schema("\"instance_id\": {\"type\": \"string\"}", "instance_id")),
                 Arguments.of("set_instance_state", schema("""
                         "instance_id": {"type": "string"}, "state": {"type": "object"}
