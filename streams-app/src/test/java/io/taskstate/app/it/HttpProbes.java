@@ -99,6 +99,7 @@ final class HttpProbes {
                  "/internal/v1/tasks/claimable" -> Set.of("POST");
             case "/api/v1/instances/{instance}/state" -> Set.of("PUT");
             case "/api/v1/instances", "/api/v1/instances/{instance}", "/api/v1/admin/check", "/internal/v1/check",
+                 "/api/v1/tasks/{task}/history", "/api/v1/stats",
                  "/internal/v1/tasks", "/internal/v1/tasks/{task}", "/internal/v1/instances",
                  "/internal/v1/instances/{instance}", "/health/live", "/health/ready", "/" -> Set.of("GET");
             default -> Set.of();
