@@ -423,6 +423,7 @@ if selected sizes; then
     for (( r = 1; r <= RUNS; r++ )); do
       run_wrk "get_at_$size" "$r" "$BASE_URL" "$WORK/ids-$size.txt" "" 2 "$SIZE_SECONDS"
       run_wrk "page_at_$size" "$r" "$BASE_URL" "" "$PAGE_PATH" 2 "$SIZE_SECONDS"
+      run_wrk "stats_at_$size" "$r" "$BASE_URL" "" "/api/v1/stats" 2 "$SIZE_SECONDS"
     done
   done
   for (( r = 1; r <= RUNS; r++ )); do
@@ -477,7 +478,7 @@ fi
 if selected expiry; then
   echo "     expiry: TASKSTATE_INSTANCE_TIMEOUT=$EXPIRY_TIMEOUT, $EXPIRY_ROUNDS rounds of $EXPIRY_WORKERS silent workers per run, getTask every ${EXPIRY_POLL_MS} ms from the deadline"
 fi
-selected sizes && echo "     sizes: one server seeded to $SIZES tasks (a quarter pending); memory, get_at_N and page_at_N at each size, ${SIZE_SECONDS} s wrk runs; restart and restore at the largest"
+selected sizes && echo "     sizes: one server seeded to $SIZES tasks (a quarter pending); memory, get_at_N, page_at_N and stats_at_N (GET /api/v1/stats) at each size, ${SIZE_SECONDS} s wrk runs; restart and restore at the largest"
 echo "     load average now: $(loadavg); load_average / X: the load averages around each run of X (its own load included)"
 echo
 java -cp "$BENCH_JAR" io.taskstate.benchmarks.Summarize ${JSON_OUT:+--json "$JSON_OUT"} "$RESULTS"
