@@ -19,6 +19,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -71,12 +72,14 @@ final class Dependencies {
     private final int partition;
     private final KeyValueStore<Long, Task> tasks;
     private final KeyValueStore<Bytes, byte[]> dependents;
+    private final KeyValueStore<String, Long> sequence;
     private final Output out;
     private final Saver saver;
     private String cause = "";
 
     Dependencies(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> dependents,
-                 Output out, Saver saver) {
+                 KeyValueStore<String, Long> sequence, Output out, Saver saver) {
+        this.sequence = sequence;
         this.partitions = partitions;
         this.partition = partition;
         this.tasks = tasks;
@@ -268,7 +271,7 @@ final class Dependencies {
             return;
         }
         Task dependency = tasks.get(d);
-        State state = dependency == null ? State.MISSING
+        State state = dependency == null ? (handedOut(d) ? State.DELETED : State.MISSING)
                 : dependency.status() == TaskStatus.COMPLETED ? State.COMPLETED : State.OPEN;
         if (dependency != null) {
             dependents.put(edge(d, dependent), new byte[0]);
@@ -277,6 +280,14 @@ final class Dependencies {
         p.setAll(status(state, dependency == null ? null : dependency.status().wire()));
         out.command(Long.toString(dependent), new Command("dependency-status:" + commandId, "taskstate",
                 CommandType.DEPENDENCY_STATUS.wire(), null, p, null));
+    }
+
+    /**
+     * Whether this partition ever handed out id {@code d}: ids are never reused, so one below the
+     * next sequence number that is not in the store was deleted (before the watch arrived, say).
+     */
+    private boolean handedOut(long d) {
+        return (d - 1) / partitions < Objects.requireNonNullElse(sequence.get(TaskStores.SEQUENCE_NEXT), 0L);
     }
 
     /** On the dependency's partition: a task elsewhere no longer depends on it. */

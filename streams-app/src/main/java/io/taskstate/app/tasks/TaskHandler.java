@@ -65,7 +65,7 @@ final class TaskHandler {
         this.sequence = sequence;
         this.leases = leases;
         this.out = out;
-        this.dependencies = new Dependencies(partitions, partition, tasks, dependents, out, this::save);
+        this.dependencies = new Dependencies(partitions, partition, tasks, dependents, sequence, out, this::save);
     }
 
     /** The dependency rules of this partition, for the internal commands that carry them between partitions. */

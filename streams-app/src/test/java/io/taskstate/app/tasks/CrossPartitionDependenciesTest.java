@@ -96,6 +96,24 @@ class CrossPartitionDependenciesTest {
     }
 
     @Test
+    void a_dependency_deleted_before_the_watch_arrives_is_reported_deleted_not_missing() {
+        // Given: the dependent's watch is still on its way when the dependency is deleted
+        Task dependency = partitions.created(0, "{'title': 'dependency'}");
+        partitions.hold();
+        Task dependent = partitions.created(1, "{'title': 'dependent', 'depends_on': [" + dependency.id() + "]}");
+        partitions.send(delete(dependency.id()));
+
+        // When
+        partitions.release();
+
+        // Then
+        Task after = partitions.task(dependent.id());
+        assertThat(after.dependsOn()).isEmpty();
+        assertThat(after.ready()).isTrue();
+        assertThat(after.statusReason()).isEqualTo("Dependency " + dependency.id() + " was deleted; removed from depends_on: ready");
+    }
+
+    @Test
     void a_dependency_that_turns_out_missing_is_dropped_with_the_reason() {
         // When  (id 4 is partition 0's second id, never handed out)
         Task dependent = partitions.created(1, "{'title': 'dependent', 'depends_on': [4]}");
