@@ -34,7 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -336,20 +338,13 @@ class EventsIT {
         private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         private final InputStream body;
         private final BufferedReader reader;
-        private final Thread timer;
+        /** A deadline on every read: past it the stream is closed under a reader that waits too long. */
+        private CompletableFuture<Void> deadline;
         String lastId;
 
         private RawStream(InputStream body) {
             this.body = body;
             this.reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
-            this.timer = new Thread(() -> {
-                try {
-                    Thread.sleep(WAIT.toMillis());
-                    close();
-                } catch (InterruptedException e) {
-                    // closed in time
-                }
-            });
         }
 
         /** Opens the stream and reads its first frame, the position it starts at. */
@@ -362,8 +357,8 @@ class EventsIT {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
             RawStream stream = new RawStream(response.body());
-            stream.timer.setDaemon(true);
-            stream.timer.start(); // a deadline on every read: the stream is closed under a reader that waits too long
+            stream.deadline = CompletableFuture.runAsync(stream::close,
+                    CompletableFuture.delayedExecutor(WAIT.toMillis(), TimeUnit.MILLISECONDS));
             assertThat(stream.frame()).as("first frame").isNull();
             assertThat(stream.lastId).as("the first frame positions the stream").isNotNull();
             return stream;
@@ -410,7 +405,9 @@ class EventsIT {
 
         @Override
         public void close() {
-            timer.interrupt();
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             try {
                 body.close();
             } catch (IOException e) {
