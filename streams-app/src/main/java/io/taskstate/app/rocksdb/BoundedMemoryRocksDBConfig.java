@@ -33,6 +33,13 @@ public class BoundedMemoryRocksDBConfig implements RocksDBConfigSetter {
     /** Each store's memtable size; the write buffer manager still bounds them all together. */
     static final long WRITE_BUFFER_BYTES = 8L * 1024 * 1024;
     static final int MAX_WRITE_BUFFERS = 2;
+    /**
+     * Memtable allocation unit. Every memtable holds at least one block, charged to the write buffer
+     * manager: at RocksDB's default (write buffer / 8 = 1 MiB) the 60 stores of six partitions are
+     * over the memtable share before anything is written, and every write then flushes its store
+     * into a tiny file (a flush and compaction storm that stalled writes; see the README).
+     */
+    static final long ARENA_BLOCK_BYTES = 64L * 1024;
     static final double BLOOM_BITS_PER_KEY = 10;
 
     /** One pool per budget (in practice one per process; tests may start several servers in one JVM). */
@@ -58,6 +65,7 @@ public class BoundedMemoryRocksDBConfig implements RocksDBConfigSetter {
         options.setWriteBufferManager(pool.writeBuffers());
         options.setWriteBufferSize(WRITE_BUFFER_BYTES);
         options.setMaxWriteBufferNumber(MAX_WRITE_BUFFERS);
+        options.setArenaBlockSize(ARENA_BLOCK_BYTES);
     }
 
     /** Closes only what this store owns: the cache and write buffer manager are shared. */

@@ -83,6 +83,49 @@ class BoundedMemoryRocksDBConfigTest {
         }
     }
 
+    /**
+     * Sixty stores (ten per partition, six partitions) with a few writes each stay in their
+     * memtables: an idle memtable must not cost so much of the shared write buffer budget that every
+     * write makes its store flush (with RocksDB's 1 MiB default arena blocks, 60 memtables alone are
+     * over the 32 MiB memtable share of the default 128 MiB, and each write then flushed a tiny file).
+     */
+    @Test
+    void many_stores_with_small_writes_do_not_flush(@TempDir Path dir) throws RocksDBException {
+        long budget = 128L << 20;
+        Map<String, Object> configs = Map.of(BoundedMemoryRocksDBConfig.MEMORY_BYTES, budget);
+        java.util.List<BoundedMemoryRocksDBConfig> setters = new java.util.ArrayList<>();
+        java.util.List<Options> options = new java.util.ArrayList<>();
+        java.util.List<RocksDB> dbs = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                BoundedMemoryRocksDBConfig setter = new BoundedMemoryRocksDBConfig();
+                Options o = streamsOptions().setCreateIfMissing(true);
+                setter.setConfig("store-" + i, o, configs);
+                setters.add(setter);
+                options.add(o);
+                dbs.add(RocksDB.open(o, dir.resolve("store-" + i).toString()));
+            }
+            for (int round = 0; round < 200; round++) {
+                for (RocksDB db : dbs) {
+                    db.put(bytes("key-" + round), bytes("a value of about a hundred bytes, like an index entry or a counter ".repeat(2)));
+                }
+            }
+
+            long flushed = 0;
+            for (RocksDB db : dbs) {
+                flushed += db.getLongProperty("rocksdb.num-immutable-mem-table") + db.getLongProperty("rocksdb.total-sst-files-size")
+                        + db.getLongProperty("rocksdb.mem-table-flush-pending");
+            }
+            assertThat(flushed).as("memtables flushed or waiting to flush across the 60 stores").isZero();
+        } finally {
+            dbs.forEach(RocksDB::close);
+            for (int i = 0; i < setters.size(); i++) {
+                setters.get(i).close("store-" + i, options.get(i));
+                options.get(i).close();
+            }
+        }
+    }
+
     @Test
     void without_the_budget_in_the_streams_configuration_it_says_what_is_missing() {
         try (Options options = streamsOptions()) {
