@@ -31,7 +31,6 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -123,8 +122,8 @@ public final class TaskQueries {
         int partition = Partitioning.partitionOfTask(id, partitions);
         ReadOnlyKeyValueStore<Long, Task> store;
         try {
-            store = streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<Long, Task>>fromNameAndType(TaskStores.TASKS,
-                    QueryableStoreTypes.keyValueStore()).withPartition(partition).enableStaleStores());
+            store = streams.store(StoreQueryParameters.fromNameAndType(TaskStores.TASKS,
+                    new ResolvedKeyValueStore<Long, Task>()).withPartition(partition).enableStaleStores());
         } catch (InvalidStateStoreException e) {
             throw new NotQueryableException("No copy of partition " + partition + " is readable here: " + e.getMessage(), e);
         }
@@ -521,8 +520,8 @@ public final class TaskQueries {
                     + "the commands it had when it started here", null);
         }
         try {
-            return streams.store(StoreQueryParameters.<ReadOnlyKeyValueStore<K, V>>fromNameAndType(name,
-                    QueryableStoreTypes.keyValueStore()).withPartition(partition));
+            return streams.store(StoreQueryParameters.fromNameAndType(name, new ResolvedKeyValueStore<K, V>())
+                    .withPartition(partition));
         } catch (InvalidStateStoreException e) {
             throw new NotQueryableException("Store " + name + " of partition " + partition
                     + " is not queryable right now: " + e.getMessage(), e);

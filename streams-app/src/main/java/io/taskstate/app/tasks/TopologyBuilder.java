@@ -108,14 +108,14 @@ public final class TopologyBuilder {
     /** The processor's stores; {@code inMemory} without changelogs, for tests on a mock context. */
     static List<StoreBuilder<?>> stores(boolean inMemory) {
         return List.of(
-                store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class), inMemory),
+                cached(inMemory, store(TaskStores.TASKS, Serdes.Long(), JsonSerde.of(Task.class), inMemory)),
                 store(TaskStores.TASK_INDEX, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
-                store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory),
+                cached(inMemory, store(TaskStores.SEQUENCE, Serdes.String(), Serdes.Long(), inMemory)),
                 store(TaskStores.LEASES, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEPENDENTS, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.HISTORY, Serdes.Bytes(), Serdes.ByteArray(), inMemory),
-                store(TaskStores.STATS, Serdes.String(), Serdes.Long(), inMemory),
-                store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory),
+                cached(inMemory, store(TaskStores.STATS, Serdes.String(), Serdes.Long(), inMemory)),
+                cached(inMemory, store(TaskStores.INSTANCES, Serdes.String(), JsonSerde.of(Instance.class), inMemory)),
                 store(TaskStores.DEDUP, Serdes.String(), Serdes.ByteArray(), inMemory),
                 store(TaskStores.DEDUP_EXPIRY, Serdes.Bytes(), Serdes.ByteArray(), inMemory));
     }
@@ -130,6 +130,16 @@ public final class TopologyBuilder {
     static StreamPartitioner<byte[], byte[]> byTaskId() {
         return (topic, key, value, numPartitions) -> Optional.of(Set.of(
                 Partitioning.partitionOfTask(Long.parseLong(new String(key, StandardCharsets.UTF_8)), numPartitions)));
+    }
+
+    /**
+     * With Kafka Streams' record cache: the stores whose keys are written again and again (a
+     * partition's counters and id sequence, a task through its claim and completion, an instance
+     * at each heartbeat) write each key once per commit to RocksDB and the changelog, not once per
+     * command. Reads, the processor's and interactive queries', go through the cache.
+     */
+    private static StoreBuilder<?> cached(boolean inMemory, StoreBuilder<?> builder) {
+        return inMemory ? builder : builder.withCachingEnabled(); // a mock context cannot drive a cache
     }
 
     private static <K, V> StoreBuilder<?> store(String name, Serde<K> keySerde, Serde<V> valueSerde, boolean inMemory) {
