@@ -38,8 +38,9 @@ public final class PipelinedCommands {
     private static final String USAGE = """
             usage: PipelinedCommands [--bootstrap HOST:PORT] [--base-url URL] [--clients N] [--in-flight N]
                                      [--warmup-seconds S] [--seconds S] [--count N [--ids-out FILE] [--ids-sample N]]
-                                     [--run LABEL]
+                                     [--linger-ms MS] [--run LABEL]
               --clients    SDK clients, one sender thread each (default 16)
+              --linger-ms  the clients' producer linger.ms (default the SDK's, 0)
               --in-flight  unanswered commands per client at most (default 64)
               --count      send exactly this many creates instead of a timed run""";
     private static final TaskStatus[] STATUSES = {TaskStatus.PENDING, TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED, TaskStatus.BLOCKED};
@@ -49,7 +50,7 @@ public final class PipelinedCommands {
 
     public static void main(String[] argv) throws Exception {
         Args args = Args.parse(argv, USAGE, "--bootstrap", "--base-url", "--clients", "--in-flight",
-                "--warmup-seconds", "--seconds", "--count", "--ids-out", "--ids-sample", "--run");
+                "--warmup-seconds", "--seconds", "--count", "--ids-out", "--ids-sample", "--linger-ms", "--run");
         String bootstrap = args.get("--bootstrap", "127.0.0.1:9092");
         String baseUrl = args.get("--base-url", "http://127.0.0.1:8080");
         int clients = args.getInt("--clients", 16);
@@ -61,12 +62,17 @@ public final class PipelinedCommands {
         String idsOut = args.get("--ids-out", null);
         long sampleEvery = Math.max(1, count / Math.max(1, args.getInt("--ids-sample", 1000)));
         String run = args.get("--run", "1");
+        String lingerMs = args.get("--linger-ms", null);
 
         List<TaskStateClient> sdk = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
-            sdk.add(TaskStateClient.builder().bootstrapServers(bootstrap).baseUrl(baseUrl)
+            TaskStateClient.Builder builder = TaskStateClient.builder().bootstrapServers(bootstrap).baseUrl(baseUrl)
                     .clientId("bench-pipe-" + ProcessHandle.current().pid() + "-" + c)
-                    .timeout(Duration.ofSeconds(120)).build());
+                    .timeout(Duration.ofSeconds(120));
+            if (lingerMs != null) {
+                builder.kafkaProperty("linger.ms", Integer.parseInt(lingerMs));
+            }
+            sdk.add(builder.build());
         }
         if (!counted) {
             // one answered create per client first: its producer and reply consumer are connected before the clock starts
@@ -135,6 +141,7 @@ public final class PipelinedCommands {
         line.put("run", run);
         line.put("clients", Integer.toString(clients));
         line.put("in_flight", Integer.toString(inFlight));
+        line.put("linger_ms", lingerMs == null ? "0" : lingerMs);
         line.put("replies", Integer.toString(latency.count()));
         line.put("errors", Long.toString(errors.get()));
         line.put("replies_per_s", Stats.num(latency.count() / seconds, 1));

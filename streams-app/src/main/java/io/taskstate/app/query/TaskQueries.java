@@ -306,12 +306,13 @@ public final class TaskQueries {
      * after the cursor, so each page costs a scan of the matching tasks.
      */
     public Slice<Task> localQuery(TaskFilter filter, TaskSort sort, Cursor cursor, int limit) {
-        List<Task> merged = new ArrayList<>();
         Set<Integer> read = localPartitions();
+        if (sort.field() == TaskSort.Field.CREATED_AT) {
+            return new Slice<>(scan(read, filter, sort.ascending(), cursor, limit + 1), read);
+        }
+        List<Task> merged = new ArrayList<>();
         for (int partition : read) {
-            merged.addAll(sort.field() == TaskSort.Field.CREATED_AT
-                    ? scan(partition, filter, sort.ascending(), cursor, limit + 1)
-                    : top(partition, filter, sort, cursor, limit + 1));
+            merged.addAll(top(partition, filter, sort, cursor, limit + 1));
         }
         merged.sort(sort.comparator());
         return new Slice<>(merged.size() > limit + 1 ? merged.subList(0, limit + 1) : merged, read);
@@ -459,27 +460,42 @@ public final class TaskQueries {
         return new Slice<>(found, read);
     }
 
-    /** Up to {@code max} matches after {@code cursor} by created_at, newest first or ({@code ascending}) oldest first. */
-    private List<Task> scan(int partition, TaskFilter filter, boolean ascending, Cursor cursor, int max) {
-        ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
-        ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+    /**
+     * Up to {@code max} matches after {@code cursor} by created_at, newest first or ({@code ascending})
+     * oldest first. The partitions' index ranges are merged by key (a key ends in the task's sort
+     * key, so key order is the query order in every partition), and a task is read only when it is
+     * next in the merged order: a page reads about {@code max} tasks, not {@code max} per partition.
+     */
+    private List<Task> scan(Set<Integer> partitions, TaskFilter filter, boolean ascending, Cursor cursor, int max) {
         byte[] prefix = filter.index();
         Bytes first = TaskIndex.key(prefix, new byte[0]);
         Bytes at = cursor == null ? null : TaskIndex.key(prefix, TaskIndex.sortKey(cursor.createdAt(), cursor.id()));
+        Comparator<IndexHead> byKey = Comparator.comparing(IndexHead::key);
+        java.util.PriorityQueue<IndexHead> heads = new java.util.PriorityQueue<>(ascending ? byKey.reversed() : byKey);
+        List<KeyValueIterator<Bytes, byte[]>> open = new ArrayList<>();
         List<Task> out = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = ascending
-                ? index.reverseRange(first, at == null ? TaskIndex.end(prefix) : at)
-                : index.range(at == null ? first : at, TaskIndex.end(prefix))) {
-            while (it.hasNext() && out.size() < max) {
-                long id = TaskIndex.idOf(it.next().key);
+        try {
+            for (int partition : partitions) {
+                ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
+                ReadOnlyKeyValueStore<Bytes, byte[]> index = store(TaskStores.TASK_INDEX, partition);
+                KeyValueIterator<Bytes, byte[]> it = ascending
+                        ? index.reverseRange(first, at == null ? TaskIndex.end(prefix) : at)
+                        : index.range(at == null ? first : at, TaskIndex.end(prefix));
+                open.add(it);
+                IndexHead.next(it, tasks).ifPresent(heads::add);
+            }
+            while (!heads.isEmpty() && out.size() < max) {
+                IndexHead head = heads.poll();
+                IndexHead.next(head.keys(), head.tasks()).ifPresent(heads::add);
+                long id = TaskIndex.idOf(head.key());
                 if (cursor != null && id == cursor.id()) {
                     continue;
                 }
-                Task task = tasks.get(id);
+                Task task = head.tasks().get(id);
                 if (task == null) {
                     continue;
                 }
-                // the index is in created_at order: past the end of the created range nothing more matches
+                // the merged keys are in created_at order: past the end of the created range nothing more matches
                 if (ascending ? filter.afterCreatedRange(task.createdAt()) : filter.beforeCreatedRange(task.createdAt())) {
                     break;
                 }
@@ -487,8 +503,17 @@ public final class TaskQueries {
                     out.add(task);
                 }
             }
+        } finally {
+            open.forEach(KeyValueIterator::close);
         }
         return out;
+    }
+
+    /** The next unread index key of one partition, with that partition's iterator and task store. */
+    private record IndexHead(Bytes key, KeyValueIterator<Bytes, byte[]> keys, ReadOnlyKeyValueStore<Long, Task> tasks) {
+        static Optional<IndexHead> next(KeyValueIterator<Bytes, byte[]> keys, ReadOnlyKeyValueStore<Long, Task> tasks) {
+            return keys.hasNext() ? Optional.of(new IndexHead(keys.next().key, keys, tasks)) : Optional.empty();
+        }
     }
 
     private Set<Integer> localPartitions() {
