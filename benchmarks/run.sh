@@ -23,7 +23,11 @@
 # SIZE_SECONDS (10), EXPIRY_RUNS (3), EXPIRY_WORKERS (50), EXPIRY_ROUNDS (3), EXPIRY_TIMEOUT_MS (2000),
 # EXPIRY_STAGGER_MS (5000), EXPIRY_POLL_MS (10),
 # HTTP_PORT / KAFKA_PORT / CONTROLLER_PORT (18080 / 19092 / 19093, or free random ones if taken),
-# READY_TIMEOUT_SECONDS (180), BENCH_JAVA_OPTS, SERVER_JAVA_OPTS.
+# READY_TIMEOUT_SECONDS (180), SERVER_WARMUP (30000), BENCH_JAVA_OPTS (-XX:TieredStopAtLevel=1), SERVER_JAVA_OPTS.
+# Warm-up: before anything is measured, SERVER_WARMUP pipelined creates go through the server, unmeasured: on
+# two cores its C2 compiler is still busy a minute after the start, and figures taken meanwhile measure the JIT.
+# The load generators (and Kafka's perf tools) run C1 only by default (BENCH_JAVA_OPTS): a fresh generator's C2
+# compiler otherwise takes half of its CPU for its first half minute, on the cores the server needs.
 # Everything (server logs, raw result lines, per-run logs) lands in a fresh /tmp/taskstate-bench.* dir.
 set -euo pipefail
 
@@ -71,7 +75,7 @@ if (( SMOKE )); then
   : "${HB_INSTANCES:=50}" "${HB_IN_FLIGHT:=50}" "${HB_WARMUP_SECONDS:=1}" "${HB_SECONDS:=2}"
   : "${PIPE_CLIENTS:=2}" "${PIPE_IN_FLIGHT:=8}" "${PIPE_WARMUP_SECONDS:=1}" "${PIPE_SECONDS:=2}"
   : "${KAFKA_RECORDS:=5000}" "${CLAIM_WORKERS:=2}" "${CLAIM_TASKS:=40}" "${SIZES:=500,1000}" "${SIZE_SECONDS:=2}"
-  : "${EXPIRY_WORKERS:=5}" "${EXPIRY_ROUNDS:=1}" "${EXPIRY_STAGGER_MS:=1000}"
+  : "${EXPIRY_WORKERS:=5}" "${EXPIRY_ROUNDS:=1}" "${EXPIRY_STAGGER_MS:=1000}" "${SERVER_WARMUP:=100}"
 fi
 
 CREATE_WARMUP="${CREATE_WARMUP:-2000}"
@@ -104,7 +108,8 @@ SIZES="${SIZES:-10000,100000,1000000}"
 SIZE_SECONDS="${SIZE_SECONDS:-10}"
 if [[ "$HB_RATE" == 0 ]]; then HB_RATE_LABEL="unpaced"; else HB_RATE_LABEL="$HB_RATE/s"; fi
 READY_TIMEOUT_SECONDS="${READY_TIMEOUT_SECONDS:-180}"
-BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:-}"
+SERVER_WARMUP="${SERVER_WARMUP:-30000}"
+BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:-}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -308,6 +313,9 @@ if (( MAIN_SERVER )); then
     done
   fi
 
+  log "warming the server up: $SERVER_WARMUP pipelined creates (completed tasks: nothing left to claim), not measured; load $(loadavg)"
+  bench PipelinedCommands --run 0 --clients "$PIPE_CLIENTS" --in-flight "$PIPE_IN_FLIGHT" --count "$SERVER_WARMUP" --status completed \
+    >> "$WORK/bench.log" 2>&1
   log "load average before: $(loadavg); cores: $(nproc)"
   # Runs interleave the benchmarks, so a noisy minute on this shared machine spreads over all of them.
   for (( r = 1; r <= RUNS; r++ )); do
@@ -331,14 +339,14 @@ if (( MAIN_SERVER )); then
     if selected kafka; then
       log "run $r/$RUNS: Kafka ProducerPerformance and ConsumerPerformance ($KAFKA_RECORDS records of $VALUE_BYTES bytes); load $(loadavg)"
       load_start
-      java -cp "$BENCH_JAR" org.apache.kafka.tools.ProducerPerformance --topic taskstate-bench-raw \
+      java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" org.apache.kafka.tools.ProducerPerformance --topic taskstate-bench-raw \
         --num-records "$KAFKA_RECORDS" --record-size "$VALUE_BYTES" --throughput -1 \
         --producer-props "bootstrap.servers=$BOOTSTRAP" acks=all 2>> "$WORK/bench.log" | tail -n 1 \
         | awk -v run="$r" -v size="$VALUE_BYTES" '{ gsub(/[(),]/, " "); print "bench=kafka_producer run=" run " record_bytes=" size " records=" $1 " records_per_s=" $4 " mb_per_s=" $6 " avg_ms=" $8 " max_ms=" $12 " p50_ms=" $16 " p95_ms=" $19 " p99_ms=" $22 }' \
         | tee -a "$RESULTS"
       load_end kafka_producer "$r"
       load_start
-      java -cp "$BENCH_JAR" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" \
+      java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" \
         --topic taskstate-bench-raw --messages "$KAFKA_RECORDS" --timeout 60000 2>> "$WORK/bench.log" | tail -n 1 \
         | awk -F', ' -v run="$r" '{ print "bench=kafka_consumer run=" run " records=" $5 " records_per_s=" $6 " mb_per_s=" $4 " fetch_records_per_s=" $10 }' \
         | tee -a "$RESULTS"
@@ -464,6 +472,7 @@ fi
 echo
 echo "==== taskstate benchmarks: $RUNS runs (expiry: $EXPIRY_RUNS), median and spread (min - max) across runs"
 echo "     machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(java -version 2>&1 | head -n 1); broker, server and load generators on this one machine"
+(( MAIN_SERVER )) && echo "     warm-up: $SERVER_WARMUP pipelined creates through the server before anything is measured; load generators: java ${BENCH_JAVA_OPTS:-(default JIT)}"
 selected create && echo "     create: sequential SDK createTask, $CREATE_WARMUP warm-up + $CREATE_N measured per run"
 selected pipelined && echo "     pipelined: $PIPE_CLIENTS SDK clients x $PIPE_IN_FLIGHT creates in flight, ${PIPE_SECONDS} s after ${PIPE_WARMUP_SECONDS} s warm-up"
 selected kafka && echo "     kafka: ProducerPerformance (acks=all) then ConsumerPerformance, $KAFKA_RECORDS records of $VALUE_BYTES bytes (a create command's size), 6 partitions, same broker"

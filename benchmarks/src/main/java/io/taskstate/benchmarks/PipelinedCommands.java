@@ -38,8 +38,9 @@ public final class PipelinedCommands {
     private static final String USAGE = """
             usage: PipelinedCommands [--bootstrap HOST:PORT] [--base-url URL] [--clients N] [--in-flight N]
                                      [--warmup-seconds S] [--seconds S] [--count N [--ids-out FILE] [--ids-sample N]]
-                                     [--linger-ms MS] [--run LABEL]
+                                     [--linger-ms MS] [--status S] [--run LABEL]
               --clients    SDK clients, one sender thread each (default 16)
+              --status     create every task with this status instead of cycling through four
               --linger-ms  the clients' producer linger.ms (default the SDK's, 0)
               --in-flight  unanswered commands per client at most (default 64)
               --count      send exactly this many creates instead of a timed run""";
@@ -50,7 +51,7 @@ public final class PipelinedCommands {
 
     public static void main(String[] argv) throws Exception {
         Args args = Args.parse(argv, USAGE, "--bootstrap", "--base-url", "--clients", "--in-flight",
-                "--warmup-seconds", "--seconds", "--count", "--ids-out", "--ids-sample", "--linger-ms", "--run");
+                "--warmup-seconds", "--seconds", "--count", "--ids-out", "--ids-sample", "--linger-ms", "--status", "--run");
         String bootstrap = args.get("--bootstrap", "127.0.0.1:9092");
         String baseUrl = args.get("--base-url", "http://127.0.0.1:8080");
         int clients = args.getInt("--clients", 16);
@@ -63,6 +64,9 @@ public final class PipelinedCommands {
         long sampleEvery = Math.max(1, count / Math.max(1, args.getInt("--ids-sample", 1000)));
         String run = args.get("--run", "1");
         String lingerMs = args.get("--linger-ms", null);
+        TaskStatus[] statuses = args.get("--status", null) == null ? STATUSES
+                : new TaskStatus[] {TaskStatus.parse(args.get("--status", null)).orElseThrow(
+                        () -> new IllegalArgumentException("--status must be one of pending, in_progress, completed, blocked"))};
 
         List<TaskStateClient> sdk = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
@@ -98,7 +102,7 @@ public final class PipelinedCommands {
                     slots.acquireUninterruptibly();
                     long n = sentTotal.getAndIncrement();
                     long sent = System.nanoTime();
-                    NewTask task = NewTask.titled(prefix + n).status(STATUSES[(int) (n % STATUSES.length)]);
+                    NewTask task = NewTask.titled(prefix + n).status(statuses[(int) (n % statuses.length)]);
                     client.createTaskAsync(task).whenComplete((created, error) -> {
                         long now = System.nanoTime();
                         if (sent >= measureFrom && now <= measureTo) {
