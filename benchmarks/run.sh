@@ -10,7 +10,8 @@
 # LIST is comma-separated out of create, get, wrk, page, pipelined, kafka, javalin, claim, heartbeat,
 # expiry, sizes (default: all; --no-wrk = --skip wrk,page,javalin). kafka runs Kafka's own
 # ProducerPerformance and ConsumerPerformance on the same broker with the create command's record
-# size; javalin runs a trivial Javalin endpoint with the server's JVM settings, loaded like `wrk`;
+# size, and EndToEndLatency (one record produced, then consumed: the round trip a create makes
+# twice); javalin runs a trivial Javalin endpoint with the server's JVM settings, loaded like `wrk`;
 # sizes seeds a second server to each of SIZES tasks and measures memory, GET and the filtered first
 # page at each, then restart to ready with local state and restore from scratch (state dir deleted).
 # --smoke: one short run of everything with tiny settings (seconds each; CI runs it so it never rots).
@@ -301,6 +302,8 @@ if (( MAIN_SERVER )); then
   if selected kafka; then
     java -cp "$BENCH_JAR" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create \
       --topic taskstate-bench-raw --partitions 6 --replication-factor 1 >> "$WORK/bench.log" 2>&1
+    java -cp "$BENCH_JAR" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create \
+      --topic taskstate-bench-e2e --partitions 1 --replication-factor 1 >> "$WORK/bench.log" 2>&1
   fi
   if selected javalin; then
     JAVALIN_PORT="$(pick_port 18090 "$HTTP_PORT" "$KAFKA_PORT" "$CONTROLLER_PORT")"
@@ -351,6 +354,15 @@ if (( MAIN_SERVER )); then
         | awk -F', ' -v run="$r" '{ print "bench=kafka_consumer run=" run " records=" $5 " records_per_s=" $6 " mb_per_s=" $4 " fetch_records_per_s=" $10 }' \
         | tee -a "$RESULTS"
       load_end kafka_consumer "$r"
+      # one record at a time, produced and then consumed: the round trip through the broker that a
+      # create makes twice (command in, reply out), the floor of one-at-a-time create latency
+      load_start
+      java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" org.apache.kafka.tools.EndToEndLatency "$BOOTSTRAP" taskstate-bench-e2e \
+        "$CREATE_N" all "$VALUE_BYTES" 2>> "$WORK/bench.log" \
+        | awk -v run="$r" -v n="$CREATE_N" '/^Avg latency/ { avg = $3 } /^Percentiles/ { gsub(/,/, ""); p50 = $4; p99 = $7; p999 = $10 }
+            END { print "bench=kafka_end_to_end run=" run " records=" n " avg_ms=" avg " p50_ms=" p50 " p99_ms=" p99 " p999_ms=" p999 }' \
+        | tee -a "$RESULTS"
+      load_end kafka_end_to_end "$r"
     fi
 
     if selected get; then
@@ -475,7 +487,7 @@ echo "     machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 
 (( MAIN_SERVER )) && echo "     warm-up: $SERVER_WARMUP pipelined creates through the server before anything is measured; load generators: java ${BENCH_JAVA_OPTS:-(default JIT)}"
 selected create && echo "     create: sequential SDK createTask, $CREATE_WARMUP warm-up + $CREATE_N measured per run"
 selected pipelined && echo "     pipelined: $PIPE_CLIENTS SDK clients x $PIPE_IN_FLIGHT creates in flight, ${PIPE_SECONDS} s after ${PIPE_WARMUP_SECONDS} s warm-up"
-selected kafka && echo "     kafka: ProducerPerformance (acks=all) then ConsumerPerformance, $KAFKA_RECORDS records of $VALUE_BYTES bytes (a create command's size), 6 partitions, same broker"
+selected kafka && echo "     kafka: ProducerPerformance (acks=all) then ConsumerPerformance, $KAFKA_RECORDS records of $VALUE_BYTES bytes (a create command's size), 6 partitions, same broker; EndToEndLatency: $CREATE_N records one at a time, produce then consume (whole ms)"
 if selected get || selected wrk || selected javalin; then
   echo "     get: GET /api/v1/tasks/{id} over $(wc -l < "$IDS") ids, $GET_THREADS keep-alive connections, ${GET_SECONDS} s after ${GET_WARMUP_SECONDS} s warm-up; javalin_baseline: the same against a trivial Javalin endpoint"
 fi

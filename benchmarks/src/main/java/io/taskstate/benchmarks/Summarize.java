@@ -20,7 +20,8 @@ import java.util.Set;
  * Reads result lines ({@code bench=... tool=... run=... key=value ...}) from the files named, or
  * stdin, and prints for each benchmark and tool the median and the spread (min–max) of every
  * numeric figure across its runs; then the ratios issue 9 asks for, where both sides ran: pipelined
- * commands against Kafka's raw producer, {@code GET} by id against a trivial Javalin endpoint.
+ * commands against Kafka's raw producer, a create's latency against Kafka's own produce-then-consume
+ * round trip, {@code GET} by id against a trivial Javalin endpoint.
  * {@code --json FILE} also writes all of it, with the machine's core count, as JSON.
  */
 public final class Summarize {
@@ -113,6 +114,8 @@ public final class Summarize {
         ObjectNode ratios = summary.putObject("ratios");
         ratio(groups, ratios, "pipelined_replies_per_kafka_record", "pipelined_commands / -", "replies_per_s",
                 "kafka_producer / -", "records_per_s", "pipelined commands replied per second / Kafka producer records per second");
+        ratio(groups, ratios, "create_p50_per_kafka_round_trip", "create_latency / sdk", "p50_ms",
+                "kafka_end_to_end / -", "p50_ms", "one-at-a-time create p50 / Kafka's produce-then-consume p50 (whole ms)");
         ratio(groups, ratios, "get_per_trivial_javalin", "get_throughput / wrk", "rps",
                 "javalin_baseline / wrk", "rps", "GET /api/v1/tasks/{id} requests per second / trivial Javalin endpoint's");
         if (jsonOut != null) {
