@@ -26,26 +26,29 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClaimThroughput {
     private static final String USAGE = """
-            usage: ClaimThroughput [--bootstrap HOST:PORT] [--base-url URL] [--workers N] [--tasks N] [--run LABEL]
+            usage: ClaimThroughput [--bootstrap HOST:PORT] [--base-url URL] [--workers N] [--tasks N] [--priority P] [--run LABEL]
               --workers  concurrent worker threads, each with its own client (default 16)
-              --tasks    tasks to create and drain, mixed priorities (default 5000)""";
+              --tasks    tasks to create and drain, mixed priorities (default 5000)
+              --priority every task of this priority instead, and each claim filtered to it""";
 
     private ClaimThroughput() {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args args = Args.parse(argv, USAGE, "--bootstrap", "--base-url", "--workers", "--tasks", "--run");
+        Args args = Args.parse(argv, USAGE, "--bootstrap", "--base-url", "--workers", "--tasks", "--priority", "--run");
         String bootstrap = args.get("--bootstrap", "127.0.0.1:9092");
         String baseUrl = args.get("--base-url", "http://127.0.0.1:8080");
         int workers = args.getInt("--workers", 16);
         int tasks = args.getInt("--tasks", 5000);
         String run = args.get("--run", "1");
         String tag = "claim-bench-" + UUID.randomUUID().toString().substring(0, 8);
-        ClaimFilter mine = ClaimFilter.ANY.titleContains(tag);
+        Priority only = args.get("--priority", null) == null ? null : Priority.parse(args.get("--priority", null)).orElseThrow(
+                () -> new IllegalArgumentException("--priority must be one of " + Priority.VALID));
+        ClaimFilter mine = only == null ? ClaimFilter.ANY.titleContains(tag) : ClaimFilter.ANY.titleContains(tag).priority(only);
 
         try (TaskStateClient seeder = client(bootstrap, baseUrl, "seed")) {
             List<CompletableFuture<Task>> creates = new ArrayList<>();
-            Priority[] priorities = Priority.values();
+            Priority[] priorities = only == null ? Priority.values() : new Priority[] {only};
             for (int i = 0; i < tasks; i++) {
                 creates.add(seeder.createTaskAsync(NewTask.titled(tag + " " + i).priority(priorities[i % priorities.length])));
                 if (creates.size() % 500 == 0) {
@@ -106,6 +109,7 @@ public final class ClaimThroughput {
         line.put("run", run);
         line.put("workers", Integer.toString(workers));
         line.put("tasks", Integer.toString(tasks));
+        line.put("priority", only == null ? "mixed" : only.wire());
         line.put("claimed", Integer.toString(claim.count()));
         line.put("double_claims", Integer.toString(doubles[0]));
         line.put("claims_per_s", Stats.num(claim.count() / seconds, 1));

@@ -396,7 +396,7 @@ public final class TaskQueries {
         for (int partition : read) {
             ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
             int taken = 0;
-            Iterator<Bytes> it = claims.of(partition).iterator();
+            Iterator<Bytes> it = ClaimQueues.ofPriority(claims.of(partition), filter.priority()).iterator();
             while (it.hasNext() && taken < limit) {
                 Task task = tasks.get(TaskIndex.idOf(it.next()));
                 if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && task.ready() && filter.matches(task)) {

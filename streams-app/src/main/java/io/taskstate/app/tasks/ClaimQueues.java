@@ -1,5 +1,6 @@
 package io.taskstate.app.tasks;
 
+import io.taskstate.protocol.Priority;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -39,6 +40,20 @@ public final class ClaimQueues {
     public NavigableSet<Bytes> of(int partition) {
         NavigableSet<Bytes> queue = queues.get(partition);
         return queue == null ? java.util.Collections.emptyNavigableSet() : java.util.Collections.unmodifiableNavigableSet(queue);
+    }
+
+    /**
+     * The keys of {@code queue} (one of {@link #of}) a claim filtered to {@code priority} can take,
+     * best first: that priority's run of the queue, without stepping over the runs of the
+     * priorities above it. All of it when {@code priority} is null.
+     */
+    public static NavigableSet<Bytes> ofPriority(NavigableSet<Bytes> queue, Priority priority) {
+        if (priority == null) {
+            return queue;
+        }
+        Bytes from = Bytes.wrap(TaskIndex.claimPrefix(priority));
+        return priority == Priority.LOW ? queue.tailSet(from, true)
+                : queue.subSet(from, true, Bytes.wrap(TaskIndex.claimPrefix(Priority.values()[priority.ordinal() - 1])), false);
     }
 
     /** Whether {@code key} of the task index is a claim key (see {@link TaskIndex#claimKey}). */

@@ -53,9 +53,15 @@ public final class TaskIndex {
 
     /** Pending tasks best first: priority critical to low, then oldest, then smallest id. */
     public static Bytes claimKey(Task task) {
-        return Bytes.wrap(ByteBuffer.allocate(1 + 1 + 8 + 8).put(Family.CLAIM.tag())
-                .put((byte) (Priority.CRITICAL.ordinal() - task.priority().ordinal()))
+        return Bytes.wrap(ByteBuffer.allocate(CLAIM_PREFIX_BYTES + 8 + 8).put(claimPrefix(task.priority()))
                 .putLong(micros(task.createdAt())).putLong(task.id()).array());
+    }
+
+    private static final int CLAIM_PREFIX_BYTES = 2;
+
+    /** What the claim keys of every pending task of {@code priority} start with: they sort after it and before the next priority's. */
+    static byte[] claimPrefix(Priority priority) {
+        return new byte[] {Family.CLAIM.tag(), (byte) (Priority.CRITICAL.ordinal() - priority.ordinal())};
     }
 
     /**

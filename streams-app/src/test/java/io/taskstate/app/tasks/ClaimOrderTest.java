@@ -7,8 +7,10 @@ import static io.taskstate.app.tasks.TaskDriver.delete;
 import static io.taskstate.app.tasks.TaskDriver.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.TaskStatus;
 import io.taskstate.protocol.Task;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.utils.Bytes;
@@ -35,6 +37,28 @@ class ClaimOrderTest {
     private Set<Bytes> claimKeysOfThePendingTasks() {
         return driver.allTasks().values().stream().filter(t -> t.status() == TaskStatus.PENDING)
                 .map(TaskIndex::claimKey).collect(Collectors.toSet());
+    }
+
+    @Test
+    void a_priority_filter_reads_only_that_prioritys_run_of_the_queue_in_claim_order() {
+        // Given: pending tasks of every priority, created interleaved, and some no longer pending
+        Priority[] priorities = Priority.values();
+        for (int i = 0; i < 40; i++) {
+            Task t = driver.created("{'title': 't" + i + "', 'priority': '" + priorities[(i * 7) % 4].wire() + "'}", at(i + 1));
+            if (i % 5 == 0) {
+                driver.updated(t.id(), "{'status': 'in_progress'}", at(i + 1));
+            }
+        }
+
+        for (Priority p : priorities) {
+            // When
+            List<Long> read = ClaimQueues.ofPriority(driver.claimQueue(), p).stream().map(TaskIndex::idOf).toList();
+
+            // Then: exactly the pending tasks of p, oldest first
+            List<Long> expected = driver.claimOrder().stream().filter(id -> driver.task(id).priority() == p).toList();
+            assertThat(read).as(p.wire()).isNotEmpty().isEqualTo(expected);
+        }
+        assertThat(ClaimQueues.ofPriority(driver.claimQueue(), null)).containsExactlyElementsOf(driver.claimQueue());
     }
 
     @Test

@@ -514,6 +514,11 @@ final class TaskDriver implements AutoCloseable {
         return keys;
     }
 
+    /** The in-memory claim queue of the driver's partition (see {@link ClaimQueues#of}). */
+    java.util.NavigableSet<Bytes> claimQueue() {
+        return claims.of(0);
+    }
+
     /** Ids of the tasks a {@code claim_next} may take, in the order it takes them (the CLAIM family). */
     List<Long> claimOrder() {
         List<Long> stored = idsUnder(TaskIndex.prefix(TaskIndex.Family.CLAIM));
