@@ -42,9 +42,10 @@ public final class ClaimThroughput {
         int tasks = args.getInt("--tasks", 5000);
         String run = args.get("--run", "1");
         String tag = "claim-bench-" + UUID.randomUUID().toString().substring(0, 8);
-        Priority only = args.get("--priority", null) == null ? null : Priority.parse(args.get("--priority", null)).orElseThrow(
+        String priority = args.get("--priority", null);
+        Priority only = priority == null ? null : Priority.parse(priority).orElseThrow(
                 () -> new IllegalArgumentException("--priority must be one of " + Priority.VALID));
-        ClaimFilter mine = only == null ? ClaimFilter.ANY.titleContains(tag) : ClaimFilter.ANY.titleContains(tag).priority(only);
+        ClaimFilter mine = ClaimFilter.ANY.titleContains(tag).priority(only);
 
         try (TaskStateClient seeder = client(bootstrap, baseUrl, "seed")) {
             List<CompletableFuture<Task>> creates = new ArrayList<>();

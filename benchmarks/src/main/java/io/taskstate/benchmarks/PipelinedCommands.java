@@ -64,9 +64,9 @@ public final class PipelinedCommands {
         long sampleEvery = Math.max(1, count / Math.max(1, args.getInt("--ids-sample", 1000)));
         String run = args.get("--run", "1");
         String lingerMs = args.get("--linger-ms", null);
-        TaskStatus[] statuses = args.get("--status", null) == null ? STATUSES
-                : new TaskStatus[] {TaskStatus.parse(args.get("--status", null)).orElseThrow(
-                        () -> new IllegalArgumentException("--status must be one of pending, in_progress, completed, blocked"))};
+        String status = args.get("--status", null);
+        TaskStatus[] statuses = status == null ? STATUSES : new TaskStatus[] {TaskStatus.parse(status).orElseThrow(
+                () -> new IllegalArgumentException("--status must be one of " + TaskStatus.VALID))};
 
         List<TaskStateClient> sdk = new ArrayList<>();
         for (int c = 0; c < clients; c++) {

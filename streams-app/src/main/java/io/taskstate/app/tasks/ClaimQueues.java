@@ -51,9 +51,10 @@ public final class ClaimQueues {
         if (priority == null) {
             return queue;
         }
-        Bytes from = Bytes.wrap(TaskIndex.claimPrefix(priority));
-        return priority == Priority.LOW ? queue.tailSet(from, true)
-                : queue.subSet(from, true, Bytes.wrap(TaskIndex.claimPrefix(Priority.values()[priority.ordinal() - 1])), false);
+        byte[] from = TaskIndex.claimPrefix(priority);
+        byte[] to = from.clone();
+        to[to.length - 1]++; // the prefix of the priority below, or past the lowest
+        return queue.subSet(Bytes.wrap(from), true, Bytes.wrap(to), false);
     }
 
     /** Whether {@code key} of the task index is a claim key (see {@link TaskIndex#claimKey}). */

@@ -9,6 +9,7 @@ import io.taskstate.client.TaskQuery;
 import io.taskstate.client.TaskStateClient;
 import io.taskstate.client.TaskStateException;
 import io.taskstate.client.TaskUpdate;
+import io.taskstate.protocol.ClaimFilter;
 import io.taskstate.protocol.Priority;
 import io.taskstate.protocol.Task;
 import io.taskstate.protocol.TaskStatus;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -128,6 +130,34 @@ class ClaimsIT {
             Integer lowest = lowestSoFar.get(parts[0]);
             assertThat(lowest == null || rank <= lowest).as("claim order of %s: %s", parts[0], c).isTrue();
             lowestSoFar.put(parts[0], rank);
+        }
+    }
+
+    @Test
+    void claim_next_filtered_to_a_priority_takes_exactly_that_prioritys_tasks_oldest_first() {
+        // Given: pending tasks of every priority, interleaved, on all six partitions
+        String tag = "prio-" + UUID.randomUUID().toString().substring(0, 8);
+        Priority[] priorities = Priority.values();
+        Map<Priority, List<Long>> byPriority = new HashMap<>();
+        for (int i = 0; i < 48; i++) {
+            Priority p = priorities[(i * 3) % priorities.length];
+            Task t = client.createTask(NewTask.titled(tag + " " + i).priority(p));
+            byPriority.computeIfAbsent(p, x -> new ArrayList<>()).add(t.id());
+        }
+
+        for (Priority p : priorities) {
+            // When: a worker drains one priority
+            ClaimFilter filter = ClaimFilter.ANY.titleContains(tag).priority(p);
+            List<Long> claimed = new ArrayList<>();
+            Optional<Task> next = client.claimNext("prio-worker", filter);
+            while (next.isPresent()) {
+                assertThat(next.get().priority()).isEqualTo(p);
+                claimed.add(next.get().id());
+                next = client.claimNext("prio-worker", filter);
+            }
+
+            // Then: every task of that priority, in the order they were created, and nothing else
+            assertThat(claimed).as(p.wire()).isEqualTo(byPriority.get(p));
         }
     }
 
