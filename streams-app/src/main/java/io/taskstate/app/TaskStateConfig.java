@@ -33,7 +33,7 @@ import java.util.function.Function;
  * @param bootstrapServers empty: start the embedded single-node broker
  * @param replicationFactor of the topics the app creates; {@code -1} takes the broker default
  * @param rocksdbMemory    bytes shared by all RocksDB stores of the instance (block cache and memtables)
- * @param maxBodyBytes     largest HTTP request body accepted (API and MCP), checked before it is read
+ * @param maxBodyBytes     largest HTTP request body accepted (API and MCP), checked before it is parsed
  * @param kafka            client settings passed to every producer, consumer and admin client
  * @param apiTokens        bearer tokens the HTTP API requires; {@link ApiTokens#NONE}: open
  * @param metricsAuth      whether {@code GET /metrics} is open or needs a read token (when tokens are configured)

@@ -97,14 +97,14 @@ public final class ApiServer implements AutoCloseable {
     /**
      * @param tokens       bearer tokens requests must carry ({@link ApiTokens#NONE}: open); calls to other
      *                     instances carry {@link ApiTokens#instanceToken()}
-     * @param maxBodyBytes larger request bodies are refused with 413 before they are read, on every route and MCP
+     * @param maxBodyBytes larger request bodies are refused with 413 and never parsed, on every route and MCP
      */
     public ApiServer(String host, int port, TaskStateClient writer, Duration forwardTimeout, ApiTokens tokens, long maxBodyBytes) {
         this(host, port, writer, forwardTimeout, tokens, maxBodyBytes, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), false);
     }
 
     /**
-     * @param maxBodyBytes        larger request bodies are refused with 413 before they are read, on every route and MCP
+     * @param maxBodyBytes        larger request bodies are refused with 413 and never parsed, on every route and MCP
      * @param metrics             served at {@link #METRICS_PATH}; HTTP request timers ({@value #REQUESTS_METRIC}) go in it too
      * @param metricsNeedToken    whether {@link #METRICS_PATH} needs a read token when tokens are configured (else it is open)
      */
@@ -133,8 +133,10 @@ public final class ApiServer implements AutoCloseable {
                 handler.addFilter(mcpAuth, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
                 handler.addFilter(new FilterHolder(new McpRequestFilter(maxBodyBytes, tooLarge(), mcpTransport.protocolVersions())), MCP_PATH,
                         EnumSet.of(DispatcherType.REQUEST));
-                // before any servlet reads: a Content-Length over the limit is refused at once, a chunked body cut at it
+                // before any servlet reads: a chunked body is cut at the limit, and (outermost) a Content-Length
+                // over it refused with a 413 the client can read
                 handler.insertHandler(new SizeLimitHandler(maxBodyBytes, -1));
+                handler.insertHandler(new OversizeBodyHandler(maxBodyBytes, tooLarge()));
             });
             // stop() first stops accepting connections, then waits for the requests in flight (Jetty's
             // default stop timeout of 0 cut them off), then closes. Meanwhile idle keep-alive connections,

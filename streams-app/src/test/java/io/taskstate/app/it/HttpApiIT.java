@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.taskstate.app.testing.KafkaBroker;
 import io.taskstate.app.testing.RunningApp;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,13 +122,53 @@ class HttpApiIT {
     }
 
     @Test
-    void a_body_over_the_limit_is_413() {
+    void a_body_over_the_limit_is_413_and_creates_nothing() {
         String huge = "{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+        long before = http.get("/api/v1/tasks?limit=1000").body().get("tasks").size();
 
         Http.Response response = http.post("/api/v1/tasks", huge);
 
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.contentType()).isEqualTo("application/problem+json");
+        assertThat(response.body().get("detail").asText()).contains("TASKSTATE_MAX_BODY_BYTES");
+        assertThat(http.get("/api/v1/tasks?limit=1000").body().get("tasks").size()).isEqualTo(before);
+    }
+
+    @Test
+    void a_client_that_sends_the_whole_body_before_reading_still_reads_the_413() throws Exception {
+        byte[] body = ("{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+
+        // twice on one connection: the body is read and dropped, and the connection stays usable
+        String answers = raw(post(body.length, false), body, post(body.length, true), body);
+
+        assertThat(answers.split("HTTP/1.1 413", -1)).hasSize(3);
+        assertThat(answers).contains("application/problem+json").contains("TASKSTATE_MAX_BODY_BYTES");
+    }
+
+    @Test
+    void a_length_far_over_the_limit_is_refused_before_the_body_is_sent() throws Exception {
+        String answer = raw(post(1_000_000_000, false));
+
+        assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close")
+                .contains("application/problem+json").contains("TASKSTATE_MAX_BODY_BYTES");
+    }
+
+    private static byte[] post(long contentLength, boolean last) {
+        return ("POST /api/v1/tasks HTTP/1.1\r\nHost: taskstate\r\nContent-Type: application/json\r\nContent-Length: "
+                + contentLength + (last ? "\r\nConnection: close" : "") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Writes every part, only then reads what the server answers, until it closes the connection. */
+    private static String raw(byte[]... parts) throws Exception {
+        URI uri = URI.create(app.baseUrl());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            for (byte[] part : parts) {
+                socket.getOutputStream().write(part);
+            }
+            socket.getOutputStream().flush();
+            socket.setSoTimeout(30_000);
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
