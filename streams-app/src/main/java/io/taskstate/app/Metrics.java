@@ -12,7 +12,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.taskstate.app.query.TaskQueries;
 import io.taskstate.app.tasks.TaskStats;
 import io.taskstate.protocol.TaskStatus;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.streams.KafkaStreams;
@@ -34,7 +38,19 @@ final class Metrics implements AutoCloseable {
     /** Active instances on this instance's partitions. */
     static final String ACTIVE_INSTANCES = "taskstate.instances.active";
 
+    /**
+     * How often the metrics Kafka creates after the binding (per task and store once partitions are
+     * assigned, the dead-letter count at the first dead letter) are looked for: Micrometer's
+     * default is a minute, which left a new dead letter out of {@code /metrics} that long.
+     */
+    static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(5);
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ScheduledExecutorService kafkaMetricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "taskstate-kafka-metrics-refresh");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private KafkaStreamsMetrics streamsMetrics;
 
@@ -52,7 +68,7 @@ final class Metrics implements AutoCloseable {
 
     /** Binds the Kafka Streams client's metrics and the state and readiness gauges. */
     void bind(KafkaStreams streams, Supplier<TaskQueries> queries) {
-        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics = new KafkaStreamsMetrics(streams, List.of(), kafkaMetricsRefresh, KAFKA_METRICS_REFRESH);
         streamsMetrics.bindTo(registry);
         Gauge.builder(STREAMS_STATE, streams, s -> s.state().ordinal())
                 .description("Kafka Streams state: 0 CREATED, 1 REBALANCING, 2 RUNNING, 3 PENDING_SHUTDOWN, "
@@ -93,6 +109,7 @@ final class Metrics implements AutoCloseable {
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
+        kafkaMetricsRefresh.shutdownNow();
         gc.close();
         registry.close();
     }
