@@ -42,10 +42,23 @@ public record ClaimFilter(Priority priority, boolean unassignedOnly, Long parent
     /** Whether a pending task {@code t} may be taken under this filter. */
     public boolean matches(Task t) {
         return (priority == null || t.priority() == priority)
-                && (!unassignedOnly || t.assignee() == null)
-                && (parentTaskId == null || parentTaskId.equals(t.parentTaskId()))
-                && (titleContains == null || t.title().toLowerCase(Locale.ROOT).contains(titleContains.toLowerCase(Locale.ROOT)))
+                && matchesOutline(lowerCaseTitle(t), t.parentTaskId(), t.assignee() != null)
                 && metadataMatches(t.metadata());
+    }
+
+    /**
+     * Whether a task with this title ({@link #lowerCaseTitle}), parent and assignee passes the
+     * filter's title, parent and unassigned rules: its priority and metadata are not tested.
+     */
+    public boolean matchesOutline(String lowerCaseTitle, Long parentTaskId, boolean assigned) {
+        return (!unassignedOnly || !assigned)
+                && (this.parentTaskId == null || this.parentTaskId.equals(parentTaskId))
+                && (titleContains == null || lowerCaseTitle.contains(titleContains.toLowerCase(Locale.ROOT)));
+    }
+
+    /** The title as {@code titleContains} compares it: case does not matter. */
+    public static String lowerCaseTitle(Task t) {
+        return t.title().toLowerCase(Locale.ROOT);
     }
 
     private boolean metadataMatches(ObjectNode actual) {

@@ -190,10 +190,17 @@ public final class TaskQueries {
             compare(problems, "index", partition, expectedIndex, index);
             Set<Bytes> expectedClaims = new java.util.HashSet<>();
             expectedIndex.stream().filter(ClaimQueues::isClaimKey).forEach(expectedClaims::add);
-            if (!expectedClaims.equals(new java.util.HashSet<>(claims.of(partition)))) {
+            if (!expectedClaims.equals(new java.util.HashSet<>(claims.of(partition).keySet()))) {
                 problems.add("partition " + partition + ": the in-memory claim queue holds " + claims.of(partition).size()
                         + " tasks, the index " + expectedClaims.size() + " pending ones");
             }
+            claims.of(partition).forEach((key, outline) -> {
+                Task t = tasks.get(TaskIndex.idOf(key));
+                if (outline != ClaimQueues.Outline.UNKNOWN && t != null && !outline.equals(ClaimQueues.Outline.of(t))) {
+                    problems.add("partition " + partition + ": the claim queue's outline of task " + t.id() + " is " + outline
+                            + ", the task's " + ClaimQueues.Outline.of(t));
+                }
+            });
             compare(problems, "lease", partition, expectedLeases, leases);
             try (KeyValueIterator<Bytes, byte[]> it = dependents.all()) {
                 it.forEachRemaining(kv -> {
@@ -396,12 +403,22 @@ public final class TaskQueries {
         for (int partition : read) {
             ReadOnlyKeyValueStore<Long, Task> tasks = tasks(partition);
             int taken = 0;
-            Iterator<Bytes> it = ClaimQueues.ofPriority(claims.of(partition), filter.priority()).iterator();
+            Iterator<Map.Entry<Bytes, ClaimQueues.Outline>> it =
+                    ClaimQueues.ofPriority(claims.of(partition), filter.priority()).entrySet().iterator();
             while (it.hasNext() && taken < limit) {
-                Task task = tasks.get(TaskIndex.idOf(it.next()));
-                if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && task.ready() && filter.matches(task)) {
-                    found.add(task);
-                    taken++;
+                Map.Entry<Bytes, ClaimQueues.Outline> candidate = it.next();
+                if (!candidate.getValue().mayPass(filter)) {
+                    continue; // ruled out by its title, parent or assignee, without reading it
+                }
+                Task task = tasks.get(TaskIndex.idOf(candidate.getKey()));
+                if (task != null && task.status() == io.taskstate.protocol.TaskStatus.PENDING && task.ready()) {
+                    if (candidate.getValue() == ClaimQueues.Outline.UNKNOWN) {
+                        claims.learn(partition, candidate.getKey(), task);
+                    }
+                    if (filter.matches(task)) {
+                        found.add(task);
+                        taken++;
+                    }
                 }
             }
         }

@@ -18,7 +18,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
@@ -40,7 +40,7 @@ final class TaskHandler {
     private final int partition;
     private final KeyValueStore<Long, Task> tasks;
     private final KeyValueStore<Bytes, byte[]> index;
-    private final NavigableSet<Bytes> claimQueue;
+    private final NavigableMap<Bytes, ClaimQueues.Outline> claimQueue;
     private final KeyValueStore<String, Long> sequence;
     private final KeyValueStore<Bytes, byte[]> leases;
     private final Output out;
@@ -53,7 +53,7 @@ final class TaskHandler {
      * @param dependents the reverse edges of {@link Dependencies}
      */
     TaskHandler(int partitions, int partition, KeyValueStore<Long, Task> tasks, KeyValueStore<Bytes, byte[]> index,
-                KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableSet<Bytes> claimQueue,
+                KeyValueStore<String, Long> sequence, KeyValueStore<Bytes, byte[]> leases, NavigableMap<Bytes, ClaimQueues.Outline> claimQueue,
                 KeyValueStore<Bytes, byte[]> dependents, Output out, TaskHistory history, TaskStats stats) {
         this.history = history;
         this.stats = stats;
@@ -459,12 +459,13 @@ final class TaskHandler {
                 }
             }
         }
+        Bytes claimKey = null;
         for (Bytes k : newKeys) {
+            if (ClaimQueues.isClaimKey(k)) {
+                claimKey = k;
+            }
             if (!oldKeys.contains(k)) {
                 index.put(k, new byte[0]);
-                if (ClaimQueues.isClaimKey(k)) {
-                    claimQueue.add(k);
-                }
             }
         }
         long id = after != null ? after.id() : before.id();
@@ -482,6 +483,9 @@ final class TaskHandler {
             tasks.delete(id);
         } else {
             tasks.put(id, after);
+        }
+        if (claimKey != null) {
+            claimQueue.put(claimKey, ClaimQueues.Outline.of(after)); // after the store: see ClaimQueues.learn
         }
         history.record(before, after);
         out.task(id, after);

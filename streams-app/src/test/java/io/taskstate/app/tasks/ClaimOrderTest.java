@@ -52,13 +52,36 @@ class ClaimOrderTest {
 
         for (Priority p : priorities) {
             // When
-            List<Long> read = ClaimQueues.ofPriority(driver.claimQueue(), p).stream().map(TaskIndex::idOf).toList();
+            List<Long> read = ClaimQueues.ofPriority(driver.claimQueue(), p).keySet().stream().map(TaskIndex::idOf).toList();
 
             // Then: exactly the pending tasks of p, oldest first
             List<Long> expected = driver.claimOrder().stream().filter(id -> driver.task(id).priority() == p).toList();
             assertThat(read).as(p.wire()).isNotEmpty().isEqualTo(expected);
         }
-        assertThat(ClaimQueues.ofPriority(driver.claimQueue(), null)).containsExactlyElementsOf(driver.claimQueue());
+        assertThat(ClaimQueues.ofPriority(driver.claimQueue(), null).keySet()).containsExactlyElementsOf(driver.claimQueue().keySet());
+    }
+
+    @Test
+    void the_queue_outlines_each_pending_task_as_its_last_change_left_it() {
+        // Given: a pending task and a pending subtask
+        Task parent = driver.created("{'title': 'Write the Docs'}", at(1));
+        Task child = driver.created("{'title': 'Draft', 'parent_task_id': " + parent.id() + "}", at(2));
+
+        // When the parent's title and assignee change, and the subtask moves to the top level, all still pending
+        driver.updated(parent.id(), "{'title': 'Review PR #7', 'assignee': 'alice'}", at(3));
+        driver.updated(child.id(), "{'parent_task_id': null}", at(4));
+
+        // Then a claim filter sees the new title, assignee and parent without reading the tasks
+        ClaimQueues.Outline parentOutline = driver.claimQueue().get(TaskIndex.claimKey(driver.task(parent.id())));
+        ClaimQueues.Outline childOutline = driver.claimQueue().get(TaskIndex.claimKey(driver.task(child.id())));
+        assertThat(parentOutline).isEqualTo(new ClaimQueues.Outline("review pr #7", null, true));
+        assertThat(childOutline).isEqualTo(new ClaimQueues.Outline("draft", null, false));
+        assertThat(parentOutline.mayPass(io.taskstate.protocol.ClaimFilter.ANY.titleContains("PR #7"))).isTrue();
+        assertThat(parentOutline.mayPass(io.taskstate.protocol.ClaimFilter.ANY.titleContains("docs"))).isFalse();
+        assertThat(parentOutline.mayPass(io.taskstate.protocol.ClaimFilter.ANY.onlyUnassigned())).isFalse();
+        assertThat(childOutline.mayPass(io.taskstate.protocol.ClaimFilter.ANY.parent(parent.id()))).isFalse();
+        assertThat(ClaimQueues.Outline.UNKNOWN.mayPass(io.taskstate.protocol.ClaimFilter.ANY.titleContains("x"))).isTrue();
+        assertThat(driver.claimOrder()).containsExactly(parent.id(), child.id());
     }
 
     @Test

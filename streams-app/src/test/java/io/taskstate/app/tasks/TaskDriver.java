@@ -515,17 +515,23 @@ final class TaskDriver implements AutoCloseable {
     }
 
     /** The in-memory claim queue of the driver's partition (see {@link ClaimQueues#of}). */
-    java.util.NavigableSet<Bytes> claimQueue() {
+    java.util.NavigableMap<Bytes, ClaimQueues.Outline> claimQueue() {
         return claims.of(0);
     }
 
     /** Ids of the tasks a {@code claim_next} may take, in the order it takes them (the CLAIM family). */
     List<Long> claimOrder() {
         List<Long> stored = idsUnder(TaskIndex.prefix(TaskIndex.Family.CLAIM));
-        List<Long> mirrored = claims.of(0).stream().map(TaskIndex::idOf).toList();
+        List<Long> mirrored = claims.of(0).keySet().stream().map(TaskIndex::idOf).toList();
         if (!mirrored.equals(stored)) {
             throw new AssertionError("the in-memory claim queue " + mirrored + " differs from the index's claim family " + stored);
         }
+        claims.of(0).forEach((key, outline) -> {
+            ClaimQueues.Outline actual = ClaimQueues.Outline.of(task(TaskIndex.idOf(key)));
+            if (outline != ClaimQueues.Outline.UNKNOWN && !outline.equals(actual)) {
+                throw new AssertionError("the claim queue's outline " + outline + " differs from the task's " + actual);
+            }
+        });
         return stored;
     }
 
