@@ -42,13 +42,14 @@ public record ClaimFilter(Priority priority, boolean unassignedOnly, Long parent
     /** Whether a pending task {@code t} may be taken under this filter. */
     public boolean matches(Task t) {
         return (priority == null || t.priority() == priority)
-                && matchesOutline(lowerCaseTitle(t), t.parentTaskId(), t.assignee() != null)
+                && matchesOutline(titleContains == null ? null : lowerCaseTitle(t), t.parentTaskId(), t.assignee() != null)
                 && metadataMatches(t.metadata());
     }
 
     /**
-     * Whether a task with this title ({@link #lowerCaseTitle}), parent and assignee passes the
-     * filter's title, parent and unassigned rules: its priority and metadata are not tested.
+     * Whether a task with this title ({@link #lowerCaseTitle}; may be null when the filter has no
+     * {@code titleContains}), parent and assignee passes the filter's title, parent and unassigned
+     * rules: its priority and metadata are not tested.
      */
     public boolean matchesOutline(String lowerCaseTitle, Long parentTaskId, boolean assigned) {
         return (!unassignedOnly || !assigned)

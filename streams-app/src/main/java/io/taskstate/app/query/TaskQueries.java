@@ -158,11 +158,20 @@ public final class TaskQueries {
             ReadOnlyKeyValueStore<String, Long> sequence = store(TaskStores.SEQUENCE, partition);
             long nextId = Partitioning.taskId(Optional.ofNullable(sequence.get(TaskStores.SEQUENCE_NEXT)).orElse(0L), partition,
                     partitions);
+            java.util.NavigableMap<Bytes, ClaimQueues.Outline> queue = claims.of(partition);
             try (KeyValueIterator<Long, Task> it = tasks.all()) {
                 while (it.hasNext()) {
                     Task t = it.next().value;
                     count++;
-                    expectedIndex.addAll(TaskIndex.keysOf(t));
+                    Set<Bytes> keys = TaskIndex.keysOf(t);
+                    expectedIndex.addAll(keys);
+                    for (Bytes key : keys) {
+                        ClaimQueues.Outline outline = ClaimQueues.isClaimKey(key) ? queue.get(key) : null;
+                        if (outline != null && outline != ClaimQueues.Outline.UNKNOWN && !outline.equals(ClaimQueues.Outline.of(t))) {
+                            problems.add("partition " + partition + ": the claim queue's outline of task " + t.id() + " is "
+                                    + outline + ", the task's " + ClaimQueues.Outline.of(t));
+                        }
+                    }
                     if (t.leaseExpiresAt() != null) {
                         expectedLeases.add(TaskIndex.leaseKey(t.leaseExpiresAt(), t.id()));
                     }
@@ -190,17 +199,10 @@ public final class TaskQueries {
             compare(problems, "index", partition, expectedIndex, index);
             Set<Bytes> expectedClaims = new java.util.HashSet<>();
             expectedIndex.stream().filter(ClaimQueues::isClaimKey).forEach(expectedClaims::add);
-            if (!expectedClaims.equals(new java.util.HashSet<>(claims.of(partition).keySet()))) {
-                problems.add("partition " + partition + ": the in-memory claim queue holds " + claims.of(partition).size()
+            if (!expectedClaims.equals(new java.util.HashSet<>(queue.keySet()))) {
+                problems.add("partition " + partition + ": the in-memory claim queue holds " + queue.size()
                         + " tasks, the index " + expectedClaims.size() + " pending ones");
             }
-            claims.of(partition).forEach((key, outline) -> {
-                Task t = tasks.get(TaskIndex.idOf(key));
-                if (outline != ClaimQueues.Outline.UNKNOWN && t != null && !outline.equals(ClaimQueues.Outline.of(t))) {
-                    problems.add("partition " + partition + ": the claim queue's outline of task " + t.id() + " is " + outline
-                            + ", the task's " + ClaimQueues.Outline.of(t));
-                }
-            });
             compare(problems, "lease", partition, expectedLeases, leases);
             try (KeyValueIterator<Bytes, byte[]> it = dependents.all()) {
                 it.forEachRemaining(kv -> {
